@@ -1,0 +1,18 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CoreConfig(AppConfig):
+    name = "tereze.core"
+    label = "core"
+
+    def ready(self) -> None:
+        post_migrate.connect(_sync_role_groups, sender=self)
+
+
+def _sync_role_groups(**kwargs: Any) -> None:
+    from tereze.core.actions import role_groups_sync
+
+    role_groups_sync()

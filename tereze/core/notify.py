@@ -1,0 +1,97 @@
+"""Notifications through adapters, by the recipient's preference, in their language.
+
+Every message lands in the outbox (Notification). E-mail goes out through Django's mail backend
+after commit; SMS and voice wait in the outbox for a gateway adapter (`deliver_queued`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+
+from tereze.core.models import Notification, Person
+
+if TYPE_CHECKING:
+    from tereze.core.models import User
+
+
+class Gateway(Protocol):
+    def send(self, notification: Notification) -> bool: ...
+
+
+class EmailGateway:
+    def send(self, notification: Notification) -> bool:
+        sent = send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
+                         [notification.address], fail_silently=True)
+        return bool(sent)
+
+
+class OutboxOnlyGateway:
+    """Keeps SMS and voice messages in the outbox; a real operator's gateway replaces this."""
+
+    def send(self, notification: Notification) -> bool:
+        return False
+
+
+GATEWAYS: dict[str, Gateway] = {
+    Notification.Channel.EMAIL: EmailGateway(),
+    Notification.Channel.SMS: OutboxOnlyGateway(),
+    Notification.Channel.VOICE: OutboxOnlyGateway(),
+}
+
+
+def _render(text: str | Promise, params: Mapping[str, Any], language: str) -> str:
+    with translation.override(language):
+        return str(text) % {k: str(v) for k, v in params.items()}
+
+
+def _deliver_after_commit(ids: list[int]) -> None:
+    def deliver() -> None:
+        for notification in Notification.objects.filter(pk__in=ids, status=Notification.Status.QUEUED):
+            if GATEWAYS[notification.channel].send(notification):
+                Notification.objects.filter(pk=notification.pk).update(
+                    status=Notification.Status.SENT, sent_at=timezone.now())
+
+    transaction.on_commit(deliver)
+
+
+def notify_citizen(*, iin: str, topic: str, subject: str | Promise, body: str | Promise,
+                   params: Mapping[str, Any] | None = None, object_ref: str = "",
+                   channels: list[str] | None = None) -> list[Notification]:
+    """Message a citizen by the channels they chose (SMS when they chose none), in their language."""
+    person = Person.objects.filter(iin=iin).only("phone", "email", "language", "notify_by").first()
+    language = person.language if person else settings.LANGUAGE_CODE
+    wanted = channels or (person.notify_by if person and person.notify_by else [Notification.Channel.SMS])
+    addresses: dict[str, str] = {
+        Notification.Channel.EMAIL: person.email if person else "",
+        Notification.Channel.SMS: person.phone if person else "",
+        Notification.Channel.VOICE: person.phone if person else "",
+    }
+    created = Notification.objects.bulk_create(
+        Notification(recipient_iin=iin, address=addresses.get(channel, ""), channel=channel,
+                     language=language, subject=_render(subject, params or {}, language),
+                     body=_render(body, params or {}, language), topic=topic, object_ref=object_ref)
+        for channel in wanted
+        if addresses.get(channel)
+    ) if person else []
+    _deliver_after_commit([n.pk for n in created if n.pk])
+    return created
+
+
+def notify_staff(*, user: User, topic: str, subject: str | Promise, body: str | Promise,
+                 params: Mapping[str, Any] | None = None, object_ref: str = "") -> Notification:
+    """Message an official (e-mail when they have one; the outbox otherwise)."""
+    language = user.language
+    notification = Notification.objects.create(
+        recipient_user=user, address=user.email, channel=Notification.Channel.EMAIL, language=language,
+        subject=_render(subject, params or {}, language), body=_render(body, params or {}, language),
+        topic=topic, object_ref=object_ref)
+    if user.email:
+        _deliver_after_commit([notification.pk])
+    return notification

@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tereze.core.models import User
+from tereze.core.roles import Role
+from tereze.demo.country import DEMO_PASSWORD, demo_country
+
+
+class Command(BaseCommand):
+    help = "Load the demo country (idempotent; deterministic for a seed) and print the demo accounts."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--scale", type=float, default=1.0, help="grows centres, staff, people and history")
+        parser.add_argument("--history-days", type=int, default=21)
+
+    def handle(self, *args: object, **options: object) -> None:
+        try:
+            accounts = demo_country(seed=int(options["seed"]), scale=float(options["scale"]),  # type: ignore[arg-type]
+                                    history_days=int(options["history_days"]), out=self.stdout)  # type: ignore[call-overload]
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write("\nDemo accounts (staff password for all: %s)" % DEMO_PASSWORD)
+        for role in Role:
+            names = accounts.get(role.value, [])
+            if names:
+                more = f" (and {len(names) - 2} more)" if len(names) > 2 else ""
+                self.stdout.write(f"  {role.label:<28} {', '.join(names[:2])}{more}")
+        citizens = list(User.objects.filter(role=Role.CITIZEN).order_by("pk").values_list("iin", flat=True)[:3])
+        self.stdout.write(f"  {'Citizen (IIN)':<28} {', '.join(i or '' for i in citizens)}")
+        self.stdout.write("Staff sign in at /staff/login/ ; the administration (outbox, register) is at /admin/ "
+                          "(user admin). An API token: tereze issue_token USERNAME")
