@@ -26,7 +26,7 @@ from tereze.core.identity import IdentityNumberError, validate_bin, validate_iin
 from tereze.core.models import User
 from tereze.core.notify import notify_citizen, notify_staff
 from tereze.core.roles import APPLICANT_ROLES, BODY_ROLES, CENTRE_ROLES, Role
-from tereze.registry.models import Channel, DocumentSource, RecipientType, Service, Standard
+from tereze.registry.models import Channel, DocumentSource, InLanguage, RecipientType, Service, Standard
 
 _random = secrets.SystemRandom()
 REASON_MIN_LENGTH = 10
@@ -39,14 +39,22 @@ def local_today() -> dt.date:
 def _record(application: Application, *, kind: str, to_status: str, actor: User | None,
             payload: dict[str, Any] | None = None, fields: tuple[str, ...] = ()) -> ApplicationEvent:
     """Move the application to `to_status` (checked against the table) and append its event."""
+    ensure_transition(application.status, to_status)
+    return _append(application, kind=kind, to_status=to_status, actor=actor, payload=payload, fields=fields)
+
+
+def _note(application: Application, *, kind: str, actor: User | None, payload: dict[str, Any],
+          fields: tuple[str, ...] = ()) -> ApplicationEvent:
+    """An event that changes no state (reassignment, deadline warning, overdue)."""
+    return _append(application, kind=kind, to_status=application.status, actor=actor, payload=payload,
+                   fields=fields)
+
+
+def _append(application: Application, *, kind: str, to_status: str, actor: User | None,
+            payload: dict[str, Any] | None, fields: tuple[str, ...]) -> ApplicationEvent:
     from_status = application.status
-    if to_status != from_status:
-        ensure_transition(from_status, to_status)
-        application.status = to_status
-    if application.pk is None:
-        application.save()
-    else:
-        application.save(update_fields=["status", *fields])
+    application.status = to_status
+    application.save(update_fields=["status", *fields])
     return ApplicationEvent.objects.create(
         application=application, kind=kind, from_status=from_status, to_status=to_status,
         actor=actor if actor is not None and actor.pk else None,
@@ -299,9 +307,9 @@ def application_reassign(*, application: Application, supervisor: User, reason: 
     if official is None:
         raise ValidationFailed("the body has no other active official to draw")
     application.assignee = official
-    _record(application, kind="reassigned", to_status=application.status, actor=supervisor,
-            payload={"reason": reason.strip(), "from_assignee_id": previous, "assignee_id": official.pk},
-            fields=("assignee",))
+    _note(application, kind="reassigned", actor=supervisor,
+          payload={"reason": reason.strip(), "from_assignee_id": previous, "assignee_id": official.pk},
+          fields=("assignee",))
     audit_record(actor=supervisor, action="application.reassign", object_type="application",
                  object_id=application.number, detail={"reason": reason.strip()})
     return application
@@ -391,7 +399,7 @@ def application_decide(*, application: Application, official: User, decision: st
     subject, body = ((messages.APPROVED_SUBJECT, messages.APPROVED_BODY) if approved
                      else (messages.REFUSED_SUBJECT, messages.REFUSED_BODY))
     _tell_applicant(application, "application.approved" if approved else "application.refused", subject, body,
-                    reason=ground.t("text") if ground else "")
+                    reason=InLanguage(ground, "text") if ground else "")
     return application
 
 
@@ -551,8 +559,8 @@ def application_warn_deadline(*, application: Application, today: dt.date) -> bo
             or application.due_date > add_working_days(today, 1)):
         return False
     application.warned_on = today
-    _record(application, kind="deadline_warning", to_status=application.status, actor=None,
-            payload={"due_date": application.due_date.isoformat()}, fields=("warned_on",))
+    _note(application, kind="deadline_warning", actor=None,
+          payload={"due_date": application.due_date.isoformat()}, fields=("warned_on",))
     assignee = application.assignee
     transaction.on_commit(lambda: notify_staff(
         user=assignee, topic="application.due_tomorrow", object_ref=application.number,
@@ -570,8 +578,8 @@ def application_mark_overdue(*, application: Application, today: dt.date) -> boo
             or application.due_date >= today):
         return False
     application.overdue_since = today
-    _record(application, kind="overdue", to_status=application.status, actor=None,
-            payload={"due_date": application.due_date.isoformat()}, fields=("overdue_since",))
+    _note(application, kind="overdue", actor=None,
+          payload={"due_date": application.due_date.isoformat()}, fields=("overdue_since",))
     supervisors = list(User.objects.filter(role=Role.BODY_SUPERVISOR, body_id=application.body_id,
                                            is_active=True))
     number, due = application.number, application.due_date

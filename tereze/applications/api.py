@@ -5,7 +5,7 @@ import binascii
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Header, Router
+from ninja import Header, Router, Status
 from ninja.security import django_auth
 
 from tereze.applications import actions
@@ -47,7 +47,7 @@ def _decode(document_code: str, content: str) -> bytes:
 
 @router.post("", response={201: ApplicationOut, **ERRORS}, summary="Submit an application (any channel)")
 def submit(request: HttpRequest, payload: ApplicationIn, response: HttpResponse,
-           idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100)) -> tuple[int, object]:
+           idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100)) -> Status[ApplicationOut]:
     """Intake: checked against the standard in force; 422 lists everything missing or wrong.
     Repeating a request with the same Idempotency-Key returns the same application."""
     submission = actions.Submission(
@@ -61,7 +61,7 @@ def submit(request: HttpRequest, payload: ApplicationIn, response: HttpResponse,
                                                       idempotency_key=idempotency_key)
     if not created:
         response["Idempotent-Replayed"] = "true"
-    return 201, application_out(application, viewer, with_timeline=False)
+    return Status(201, application_out(application, viewer, with_timeline=False))
 
 
 @router.get("/{number}", response={200: ApplicationOut, **ERRORS}, summary="An application and its timeline")

@@ -18,6 +18,17 @@ class Translated:
         return str(value)
 
 
+class InLanguage:
+    """A translated field rendered in whatever language is active when str() is called: notifications
+    render it in the recipient's language, not the sender's."""
+
+    def __init__(self, obj: Translated, field: str) -> None:
+        self.obj, self.field = obj, field
+
+    def __str__(self) -> str:
+        return self.obj.t(self.field)
+
+
 class Region(Translated, models.Model):
     code = models.CharField(max_length=32, unique=True)
     name_kk = models.CharField(max_length=100)
