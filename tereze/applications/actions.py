@@ -107,7 +107,8 @@ def _check_submitter(actor: User, submission: Submission, service: Service) -> N
         raise Forbidden("your role cannot submit applications")
 
 
-def _validate(submission: Submission, *, today: dt.date) -> tuple[Service, Standard, Any, list[dict[str, Any]]]:
+def _validate(submission: Submission, *, today: dt.date, already_handed_in: frozenset[str] = frozenset()
+              ) -> tuple[Service, Standard, Any, list[dict[str, Any]]]:
     """Everything intake checks, collected so the applicant sees all that is wrong at once."""
     errors: dict[str, str] = {}
     service = Service.objects.filter(code=submission.service_code).select_related("body").first()
@@ -145,7 +146,7 @@ def _validate(submission: Submission, *, today: dt.date) -> tuple[Service, Stand
             offered = ", ".join(standard.tiers.values_list("code", flat=True)) or "none"
             errors["tier_code"] = f"unknown tier '{submission.tier_code}' (offered: {offered})"
 
-    handed_in = {d.code for d in submission.documents}
+    handed_in = {d.code for d in submission.documents} | already_handed_in
     required = list(standard.documents.all())
     known = {d.code for d in required}
     register_records: list[dict[str, Any]] = []
@@ -210,9 +211,7 @@ def _intake(*, submission: Submission, actor: User, idempotency_key: str | None,
     today = local_today()
     service, standard, tier, register_records = _validate(submission, today=today)
     _check_submitter(actor, submission, service)
-    stored = [(upload.code, store_upload(upload)) for upload in submission.documents]
     now = clock.now()
-    deadline_days = tier.deadline_working_days if tier else standard.deadline_working_days
     application = Application(
         number=f"{service.code}-{today:%Y%m%d}-{secrets.token_hex(4).upper()}",
         service=service, standard=standard, tier=tier, applicant_iin=submission.applicant_id,
@@ -223,32 +222,124 @@ def _intake(*, submission: Submission, actor: User, idempotency_key: str | None,
         request_fingerprint=fingerprint, created_at=now,
     )
     application.save()
-    ApplicationDocument.objects.bulk_create(
-        [ApplicationDocument(application=application, code=code, source=DocumentSource.APPLICANT, file=f.path,
-                             file_name=f.file_name, content_type=f.content_type, size=f.size, sha256=f.sha256)
-         for code, f in stored]
-        + [ApplicationDocument(application=application, code=r["code"], source=DocumentSource.REGISTER,
-                               register_name=r["register"], register_data=r["data"]) for r in register_records]
-    )
+    _attach_uploads(application, submission.documents)
     ApplicationEvent.objects.create(
         application=application, kind="submitted", from_status="", to_status=Status.SUBMITTED,
         actor=actor if actor.pk else None, actor_role=actor.role, body_id=application.body_id,
         centre_id=application.centre_id, channel=application.channel, at=now,
         payload={"assisted": assisted, "standard_version": standard.version})
-    application.accepted_at = now
+    _accept(application, actor=actor, tier=tier, register_records=register_records)
+    return application
+
+
+def _attach_uploads(application: Application, uploads: list[Upload]) -> None:
+    stored = [(upload.code, store_upload(upload)) for upload in uploads]
+    ApplicationDocument.objects.bulk_create(
+        ApplicationDocument(application=application, code=code, source=DocumentSource.APPLICANT, file=f.path,
+                            file_name=f.file_name, content_type=f.content_type, size=f.size, sha256=f.sha256)
+        for code, f in stored)
+
+
+def _accept(application: Application, *, actor: User, tier: Any, register_records: list[dict[str, Any]]) -> None:
+    """Record what the registers supplied, fix the due date, accept, assign and tell the applicant."""
+    ApplicationDocument.objects.bulk_create(
+        ApplicationDocument(application=application, code=r["code"], source=DocumentSource.REGISTER,
+                            register_name=r["register"], register_data=r["data"]) for r in register_records)
+    standard = application.standard
+    deadline_days = tier.deadline_working_days if tier else standard.deadline_working_days
+    application.tier = tier
+    application.accepted_at = clock.now()
     application.accepted_by = actor if actor.pk and actor.role not in APPLICANT_ROLES else None
-    application.due_date = add_working_days(today, deadline_days)
+    application.due_date = add_working_days(local_today(), deadline_days)
     _record(application, kind="accepted", to_status=Status.ACCEPTED, actor=actor,
             payload={"due_date": application.due_date.isoformat(), "deadline_working_days": deadline_days,
                      "tier": tier.code if tier else None},
-            fields=("accepted_at", "accepted_by", "due_date"))
+            fields=("tier", "accepted_at", "accepted_by", "due_date"))
     _assign_at_random(application)
     audit_record(actor=actor, action="application.submit", object_type="application",
                  object_id=application.number, subject_iin=application.applicant_iin)
     notify_citizen(iin=application.applicant_iin, topic="application.accepted", object_ref=application.number,
                    subject=messages.ACCEPTED_SUBJECT, body=messages.ACCEPTED_BODY,
                    params={"number": application.number, "due": application.due_date.isoformat()})
-    return application
+
+
+# ---------------------------------------------------------------- drafts (portal, assisted digital)
+
+@transaction.atomic
+def application_save_draft(*, actor: User, submission: Submission, draft: Application | None = None,
+                           assisted: bool = False) -> Application:
+    """Create or update a draft: nothing is checked but the service and the applicant's right to
+    file; documents are stored as they come. Records DRAFT_CREATED once."""
+    service = Service.objects.filter(code=submission.service_code).first()
+    if service is None:
+        raise ValidationFailed(f"there is no service with code '{submission.service_code}'",
+                               {"service_code": "unknown service"})
+    standard = Standard.objects.in_force(local_today()).filter(service=service).first()
+    if standard is None:
+        raise ValidationFailed(f"service {service.code} has no standard in force", {"service_code": "not in force"})
+    if not assisted:
+        _check_submitter(actor, submission, service)
+    if draft is None:
+        draft = Application.objects.create(
+            number=f"{service.code}-{local_today():%Y%m%d}-{secrets.token_hex(4).upper()}", service=service,
+            standard=standard, applicant_iin=submission.applicant_id, channel=submission.channel,
+            status=Status.DRAFT, body_id=service.body_id, submitted_by=actor, assisted=assisted,
+            centre_id=actor.centre_id if actor.role in CENTRE_ROLES else None,
+            form_data=submission.form_data, language=submission.language)
+        ApplicationEvent.objects.create(
+            application=draft, kind="draft_created", from_status="", to_status=Status.DRAFT, actor=actor,
+            actor_role=actor.role, body_id=draft.body_id, centre_id=draft.centre_id, channel=draft.channel,
+            payload={"assisted": assisted})
+    else:
+        draft = _locked(draft)
+        if draft.status != Status.DRAFT or draft.submitted_by_id != actor.pk:
+            raise Forbidden("only your own drafts can be changed")
+        draft.form_data = {**draft.form_data, **submission.form_data}
+        draft.language = submission.language
+        draft.save(update_fields=["form_data", "language"])
+    replaced = {u.code for u in submission.documents}
+    draft.documents.filter(code__in=replaced).delete()
+    _attach_uploads(draft, submission.documents)
+    if submission.tier_code is not None:
+        draft.tier = standard.tiers.filter(code=submission.tier_code).first() if submission.tier_code else None
+        if submission.tier_code and draft.tier is None:
+            raise ValidationFailed(f"unknown tier '{submission.tier_code}'", {"tier_code": "unknown tier"})
+        draft.save(update_fields=["tier"])
+    return draft
+
+
+@transaction.atomic
+def application_submit_draft(*, draft: Application, actor: User) -> Application:
+    """Submit a draft: the same intake checks as any channel, against the standard in force today.
+    Records SUBMITTED, ACCEPTED and ASSIGNED; a failed check leaves the draft as it was."""
+    draft = _locked(draft)
+    if draft.submitted_by_id != actor.pk:
+        raise Forbidden("only your own drafts can be submitted")
+    ensure_transition(draft.status, Status.SUBMITTED)
+    submission = Submission(service_code=draft.service.code, applicant_id=draft.applicant_iin,
+                            channel=draft.channel, tier_code=draft.tier.code if draft.tier else None,
+                            form_data=draft.form_data,
+                            language=draft.language)
+    handed_in = frozenset(draft.documents.values_list("code", flat=True))
+    service, standard, tier, register_records = _validate(submission, today=local_today(),
+                                                          already_handed_in=handed_in)
+    draft.standard = standard
+    draft.created_at = clock.now()
+    _record(draft, kind="submitted", to_status=Status.SUBMITTED, actor=actor,
+            payload={"assisted": draft.assisted, "standard_version": standard.version},
+            fields=("standard", "created_at"))
+    _accept(draft, actor=actor, tier=tier, register_records=register_records)
+    return draft
+
+
+@transaction.atomic
+def application_delete_draft(*, draft: Application, actor: User) -> Application:
+    """A draft the applicant no longer wants. Records WITHDRAWN (drafts are never silently erased)."""
+    draft = _locked(draft)
+    if draft.status != Status.DRAFT or draft.submitted_by_id != actor.pk:
+        raise Forbidden("only your own drafts can be deleted")
+    _record(draft, kind="draft_deleted", to_status=Status.WITHDRAWN, actor=actor)
+    return draft
 
 
 # ---------------------------------------------------------------- assignment

@@ -339,7 +339,7 @@ class History:
     def applicant_user(self, application: Application) -> User:
         if application.channel == Channel.PORTAL:
             return User.objects.get(iin=application.applicant_iin)
-        return User.objects.filter(role=Role.OPERATOR, centre_id=application.centre_id).order_by("pk").first() \
+        return User.objects.filter(role=Role.OPERATOR, centre_id=application.centre_id or 0).order_by("pk").first() \
             or User.objects.filter(role=Role.OPERATOR).first()  # type: ignore[return-value]
 
     def issue(self, application: Application, moment: dt.datetime) -> None:
@@ -352,7 +352,7 @@ class History:
                                                                 signed_on_screen=True))
 
 
-def demo_country(*, seed: int = 1, scale: float = 1.0, out: TextIO = sys.stdout,
+def demo_country(*, seed: int = 1, scale: float = 1.0, out: Any = sys.stdout,
                  history_days: int = HISTORY_DAYS) -> dict[str, list[str]]:
     """Load the demo country. Idempotent: reference data is upserted, history is replayed once."""
     progress = Progress()

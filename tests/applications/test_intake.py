@@ -179,3 +179,30 @@ def test_stored_upload_name_cannot_escape(world) -> None:
     application = submit(world, documents=[actions.Upload(code="contract", file_name="../../x.pdf",
                                                           content=submission(world).documents[0].content)])
     assert application.documents.get(code="contract").file_name == "x.pdf"
+
+
+def test_draft_is_saved_resumed_and_submitted_through_the_same_checks(world) -> None:
+    draft = actions.application_save_draft(
+        actor=world.citizen, submission=submission(world, channel="portal", documents=[], form_data={"flat": "12"}))
+    assert draft.status == "draft" and draft.due_date is None
+    with pytest.raises(ValidationFailed) as error:
+        actions.application_submit_draft(draft=draft, actor=world.citizen)
+    assert "contract" in error.value.errors["documents"]
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    draft = actions.application_save_draft(actor=world.citizen, draft=draft,
+                                           submission=submission(world, channel="portal", tier_code="fast"))
+    with pytest.raises(Forbidden):
+        actions.application_submit_draft(draft=draft, actor=world.other_citizen)
+    application = actions.application_submit_draft(draft=draft, actor=world.citizen)
+    assert application.status == "assigned" and application.tier.code == "fast"
+    assert application.form_data == {"flat": "12"}
+    assert list(application.events.values_list("kind", flat=True)) == [
+        "draft_created", "submitted", "accepted", "assigned"]
+
+
+def test_deleted_draft_is_withdrawn_not_erased(world) -> None:
+    draft = actions.application_save_draft(actor=world.citizen, submission=submission(world, channel="portal"))
+    with pytest.raises(Forbidden):
+        actions.application_delete_draft(draft=draft, actor=world.other_citizen)
+    assert actions.application_delete_draft(draft=draft, actor=world.citizen).status == "withdrawn"

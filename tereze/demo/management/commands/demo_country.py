@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tereze.core.models import User
@@ -13,13 +15,13 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=float, default=1.0, help="grows centres, staff, people and history")
         parser.add_argument("--history-days", type=int, default=21)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         try:
-            accounts = demo_country(seed=int(options["seed"]), scale=float(options["scale"]),  # type: ignore[arg-type]
-                                    history_days=int(options["history_days"]), out=self.stdout)  # type: ignore[call-overload]
+            accounts = demo_country(seed=options["seed"], scale=options["scale"],
+                                    history_days=options["history_days"], out=self.stdout)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write("\nDemo accounts (staff password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo accounts (staff password for all: {DEMO_PASSWORD})")
         for role in Role:
             names = accounts.get(role.value, [])
             if names:
