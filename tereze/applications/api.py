@@ -46,8 +46,10 @@ def _decode(document_code: str, content: str) -> bytes:
 
 
 @router.post("", response={201: ApplicationOut, **ERRORS}, summary="Submit an application (any channel)")
-def submit(request: HttpRequest, payload: ApplicationIn, response: HttpResponse,
-           idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100)) -> Status[ApplicationOut]:
+def submit(
+    request: HttpRequest, payload: ApplicationIn, response: HttpResponse,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+) -> Status[ApplicationOut]:
     """Intake: checked against the standard in force; 422 lists everything missing or wrong.
     Repeating a request with the same Idempotency-Key returns the same application."""
     submission = actions.Submission(

@@ -87,9 +87,9 @@ def load_register() -> dict[str, int]:
 def load_transfers() -> None:
     """Decreed transfers of days off (illustrative, as the government announces them each year)."""
     for day, kind, decree in [
-        ("2026-07-04", WorkingDayTransfer.Kind.WORKING_DAY, "Government decree (demo): Saturday 4 Jul is a working day"),
+        ("2026-07-04", WorkingDayTransfer.Kind.WORKING_DAY, "Decree (demo): Saturday 4 Jul is a working day"),
         ("2026-07-07", WorkingDayTransfer.Kind.DAY_OFF, "Government decree (demo): Tuesday 7 Jul is a day off"),
-        ("2026-12-19", WorkingDayTransfer.Kind.WORKING_DAY, "Government decree (demo): Saturday 19 Dec is a working day"),
+        ("2026-12-19", WorkingDayTransfer.Kind.WORKING_DAY, "Decree (demo): Saturday 19 Dec is a working day"),
         ("2026-12-18", WorkingDayTransfer.Kind.DAY_OFF, "Government decree (demo): Friday 18 Dec is a day off"),
     ]:
         WorkingDayTransfer.objects.get_or_create(date=dt.date.fromisoformat(day), defaults={"kind": kind,

@@ -27,7 +27,8 @@ def test_intake_accepts_fixes_due_date_and_assigns(world) -> None:
     assert kinds == [("submitted", "", "submitted"), ("accepted", "submitted", "accepted"),
                      ("assigned", "accepted", "assigned")]
     documents = {d.code: d for d in application.documents.all()}
-    assert documents["identity"].source == "register" and documents["identity"].register_data["iin"] == world.applicant.iin
+    assert documents["identity"].source == "register"
+    assert documents["identity"].register_data["iin"] == world.applicant.iin
     assert documents["contract"].content_type == "application/pdf"
 
 
