@@ -9,7 +9,8 @@ def test_catalogue_search_language_switch_and_service_page(page) -> None:
     body = factories.BodyFactory()
     service = factories.ServiceFactory(body=body)
     factories.make_standard(service)
-    factories.ServiceFactory(body=body, name_ru="Выдача справки о несудимости", name_en="Certificate of no criminal record",
+    factories.ServiceFactory(body=body, name_ru="Выдача справки о несудимости",
+                             name_en="Certificate of no criminal record",
                              name_kk="Сотталмағандығы туралы анықтама", category="justice")
 
     page.goto("/services/")
