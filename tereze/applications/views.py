@@ -133,7 +133,8 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
         standard = standard_in_force(code=code)
     except NotFound as error:
         return _not_found(request, error)
-    form = IntakeForm(request.POST or None, request.FILES or None, standard=standard)
+    form = IntakeForm(request.POST or None, request.FILES or None, standard=standard,
+                      initial={"applicant_id": request.GET.get("applicant", "")[:12]})
     if request.method == "POST" and form.is_valid():
         uploads = [actions.Upload(code=name.removeprefix("doc_"), file_name=f.name or "", content=f.read())
                    for name in request.FILES if name.startswith("doc_") for f in request.FILES.getlist(name)]

@@ -9,7 +9,8 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        post_migrate.connect(_sync_role_groups, sender=self)
+        # Every app's signal: permissions of apps migrated after core exist only by the end.
+        post_migrate.connect(_sync_role_groups)
 
 
 def _sync_role_groups(**kwargs: Any) -> None:

@@ -1,6 +1,7 @@
 import csv
+import io
 import json
-import sys
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -20,13 +21,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: str) -> None:
         data = register_as_dict()
-        out = sys.stdout if options["output"] == "-" else open(options["output"], "w", encoding="utf-8")  # noqa: SIM115
+        out: Any = self.stdout if options["output"] == "-" else open(options["output"], "w", encoding="utf-8")  # noqa: SIM115
         try:
             if options["format"] == "json":
-                json.dump(data, out, ensure_ascii=False, indent=1, sort_keys=True)
-                out.write("\n")
+                out.write(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
                 return
-            writer = csv.writer(out)
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
             writer.writerow(CSV_COLUMNS)
             for service in data["services"]:
                 for standard in service["standards"]:
@@ -38,6 +39,7 @@ class Command(BaseCommand):
                         " ".join(d["code"] for d in standard["documents"]),
                         " ".join(f"{t['code']}:{t['deadline_working_days']}:{t['fee']}" for t in standard["tiers"]),
                     ])
+            out.write(buffer.getvalue())
         finally:
-            if out is not sys.stdout:
+            if out is not self.stdout:
                 out.close()
