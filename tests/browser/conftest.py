@@ -50,4 +50,5 @@ def sign_in(page, username: str, password: str = "correct-horse-battery") -> Non
     page.goto("/staff/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(lambda url: "/staff/login/" not in url)
