@@ -36,6 +36,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tereze.core.admission.AdmissionControl",  # bounds concurrent API requests; 503 + Retry-After beyond
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -44,6 +45,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Admission control (tereze/core/admission.py): API requests in progress per process, how long one
+# beyond that waits for a slot, and the Retry-After sent with the 503. 0 turns the bound off.
+TEREZE_API_CONCURRENCY = int(os.environ.get("TEREZE_API_CONCURRENCY", "8"))
+TEREZE_API_QUEUE_SECONDS = float(os.environ.get("TEREZE_API_QUEUE_SECONDS", "2"))
+TEREZE_API_RETRY_AFTER = int(os.environ.get("TEREZE_API_RETRY_AFTER", "2"))
 
 ROOT_URLCONF = "tereze.urls"
 WSGI_APPLICATION = "tereze.wsgi.application"
