@@ -474,7 +474,8 @@ def ticket_call_out_of_turn(*, ticket: Ticket, counter: Counter, manager: User, 
         raise Conflict(str(_("that counter is busy")), counter=counter.number)
     ticket = _locked_ticket(ticket)
     now = clock.now()
-    jumped = list(eligible_for(counter, now=now).filter(rank_at__lt=ticket.rank_at).values_list("number", flat=True))
+    ahead = Q(rank_at__lt=ticket.rank_at) | Q(rank_at=ticket.rank_at, id__lt=ticket.pk)
+    jumped = list(eligible_for(counter, now=now).filter(ahead).values_list("number", flat=True))
     _call(ticket, counter=counter, actor=manager, now=now, kind="called_out_of_turn",
           payload={"reason": reason, "jumped": jumped[:50], "jumped_count": len(jumped)})
     return ticket
