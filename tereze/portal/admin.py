@@ -1,0 +1,33 @@
+"""Ratings and codes are visible to auditors in the admin but never editable: a rating is the
+citizen's, and a code is a secret's hash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from tereze.portal.models import Lockout, Rating
+
+
+class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnly):
+    list_display = ["application", "score", "service", "body", "centre", "channel", "created_at"]
+    list_filter = ["score", "channel"]
+
+
+@admin.register(Lockout)
+class LockoutAdmin(ReadOnly):
+    list_display = ["iin", "since", "until"]
