@@ -1,0 +1,77 @@
+import pytest
+
+from tereze.applications import actions
+from tereze.core.models import AuditEntry
+from tests.applications.helpers import submit
+
+
+def test_receipt_page_and_pdf_for_the_operator(world, client) -> None:
+    application = submit(world)
+    client.force_login(world.operator)
+    page = client.get(f"/applications/{application.number}/receipt/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert application.number in text and application.due_date.isoformat() in text and "contract" in text
+    assert application.assignee.username not in text
+    pdf = client.get(f"/applications/{application.number}/receipt/?format=pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_receipt_of_someone_else_is_not_found(world, client) -> None:
+    application = submit(world)
+    client.force_login(world.other_citizen)
+    assert client.get(f"/applications/{application.number}/receipt/").status_code == 404
+    client.logout()
+    assert client.get(f"/applications/{application.number}/receipt/").status_code == 302  # to sign-in
+
+
+def test_portal_applicant_downloading_the_result_is_the_hand_out(world, client) -> None:
+    application = submit(world, channel="portal", actor=world.citizen)
+    actions.application_decide(application=application, official=application.assignee, decision="approve")
+    client.force_login(world.citizen)
+    response = client.get(f"/applications/{application.number}/result.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    application.refresh_from_db()
+    assert application.status == "issued"
+    assert application.events.last().payload == {"issued": "online"}
+
+
+def test_verify_page_is_public_and_shows_only_a_masked_name(world, client) -> None:
+    application = submit(world)
+    application = actions.application_decide(application=application, official=application.assignee,
+                                             decision="approve")
+    code = application.result.verification_code
+    response = client.get(f"/verify/{code}/")
+    text = response.content.decode()
+    assert response.status_code == 200 and "Genuine and current" in text
+    assert world.applicant.surname not in text and world.applicant.iin not in text
+    assert "А. А*******" in text
+    assert client.get("/verify/ZZZZ/").status_code == 404
+    assert client.get("/verify/", {"code": code.lower()}).status_code == 302
+
+
+@pytest.mark.parametrize("role", ["official", "supervisor"])
+def test_official_pages_show_the_queue_and_audit_the_view(world, client, role) -> None:
+    application = submit(world)
+    viewer = application.assignee if role == "official" else world.supervisor
+    client.force_login(viewer)
+    home = client.get("/staff/", follow=True)
+    assert application.number in home.content.decode()
+    detail = client.get(f"/staff/applications/{application.number}/")
+    assert world.applicant.full_name in detail.content.decode()
+    assert AuditEntry.objects.filter(action="personal_data.view", actor=viewer,
+                                     subject_iin=world.applicant.iin).exists()
+    if role == "official":
+        application.refresh_from_db()
+        assert application.status == "in_review"  # opening the case starts the review
+
+
+def test_decision_form_errors_stay_on_the_page(world, client) -> None:
+    application = submit(world)
+    client.force_login(application.assignee)
+    client.get(f"/staff/applications/{application.number}/")
+    response = client.post(f"/staff/applications/{application.number}/", {"decision": "refuse", "reason": "x"})
+    assert response.status_code == 200
+    assert "cite a refusal ground" in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == "in_review"
