@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import heapq
 import json
 import random
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from tereze.centres.models import DEFAULT_HOURS, Centre
 from tereze.core import clock
 from tereze.core.audit import audit_seal
 from tereze.core.calendar import add_working_days, is_working_day
+from tereze.core.errors import ValidationFailed
 from tereze.core.identity import make_bin, make_iin
 from tereze.core.models import Business, Person, User, WorkingDayTransfer
 from tereze.core.roles import Role
@@ -163,15 +165,13 @@ def load_people(rng: random.Random, scale: float) -> tuple[list[Person], list[Bu
     count = max(50, int(1500 * scale))
     existing = set(Person.objects.values_list("iin", flat=True))
     for n in range(count):
+        # Draw everything first, so a rerun consumes the same random numbers and makes the same people.
         sex = rng.choice("MF")
         birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(365 * 66))
         iin = make_iin(birth_date=birth, sex=sex, serial=1000 + n)
-        if iin in existing:
-            continue
-        existing.add(iin)
         root = rng.choice(names["patronymic_roots"])
         region = rng.choices(regions, weights=weights)[0]
-        people.append(Person(
+        candidate = Person(
             iin=iin, sex=sex, birth_date=birth, region=region,
             given_name=rng.choice(names["male_given" if sex == "M" else "female_given"]),
             surname=rng.choice(names["surnames_m" if sex == "M" else "surnames_f"]),
@@ -181,7 +181,10 @@ def load_people(rng: random.Random, scale: float) -> tuple[list[Person], list[Bu
             email=f"citizen{n}@example.kz" if rng.random() < 0.3 else "",
             language=rng.choices(["kk", "ru", "en"], weights=[55, 42, 3])[0],
             notify_by=["sms", "email"] if rng.random() < 0.3 else ["sms"],
-        ))
+        )
+        if iin not in existing:
+            existing.add(iin)
+            people.append(candidate)
     Person.objects.bulk_create(people, batch_size=500)
     businesses = []
     existing_bins = set(Business.objects.values_list("bin", flat=True))
@@ -189,12 +192,12 @@ def load_people(rng: random.Random, scale: float) -> tuple[list[Person], list[Bu
     for n in range(max(10, int(100 * scale))):
         registered = dt.date(2005, 1, 1) + dt.timedelta(days=rng.randrange(365 * 20))
         bin_ = make_bin(registered=registered, serial=100 + n)
-        if bin_ in existing_bins:
-            continue
-        existing_bins.add(bin_)
-        businesses.append(Business(bin=bin_, name=f"ТОО «{rng.choice(names['companies'])} {n}»",
-                                   head_iin=rng.choice(all_people).iin, registered_on=registered,
-                                   region=rng.choice(regions)))
+        business = Business(bin=bin_, name=f"ТОО «{rng.choice(names['companies'])} {n}»",
+                            head_iin=rng.choice(all_people).iin, registered_on=registered,
+                            region=rng.choice(regions))
+        if bin_ not in existing_bins:
+            existing_bins.add(bin_)
+            businesses.append(business)
     Business.objects.bulk_create(businesses, batch_size=500)
     return list(Person.objects.all()), list(Business.objects.all())
 
@@ -221,7 +224,9 @@ def business_account(business: Business) -> User:
 
 
 class History:
-    """Replays a few weeks of applications through the real actions, each at its own moment."""
+    """Replays a few weeks of applications through the real actions, in time order: a small
+    discrete-event simulation where each step (intake, review, return, decision, hand-out, the
+    morning deadline sweep) runs at its own moment and schedules the applicant's or official's next."""
 
     def __init__(self, rng: random.Random, people: list[Person], businesses: list[Business],
                  centres: list[Centre]) -> None:
@@ -235,6 +240,9 @@ class History:
         self.services = list(Service.objects.select_related("body").order_by("code"))
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.now = clock.now()
+        self.queue: list[tuple[dt.datetime, int, Any]] = []
+        self.sequence = 0
+        self.made = 0
 
     def at(self, day: dt.date, hour: float) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(9), tzinfo=self.tz) + dt.timedelta(hours=hour)
@@ -242,31 +250,42 @@ class History:
     def later(self, moment: dt.datetime, working_days: float) -> dt.datetime:
         whole = int(working_days)
         day = add_working_days(moment.date(), whole) if whole else moment.date()
-        return self.at(day, self.rng.uniform(0.5, 9.5))
+        return max(self.at(day, self.rng.uniform(0.5, 9.5)), moment + dt.timedelta(minutes=self.rng.randint(5, 90)))
+
+    def schedule(self, moment: dt.datetime, step: Any) -> None:
+        if moment < self.now:
+            self.sequence += 1
+            heapq.heappush(self.queue, (moment, self.sequence, step))
 
     def run(self, days: list[dt.date], per_day: int, progress: Progress) -> int:
-        plan = [(day, n) for day in days for n in range(per_day)]
-        made = 0
-        for day, _n in progress("history", plan, len(plan)):
-            made += self.one(day)
         for day in days:
-            with clock.frozen(self.at(day, -1)):
-                actions.deadline_sweep(today=day)
-        with clock.frozen(self.now):
-            actions.deadline_sweep()
-        return made
+            self.schedule(self.at(day, -1), lambda day=day: actions.deadline_sweep(today=day))
+            for _ in range(per_day):
+                self.schedule(self.at(day, self.rng.uniform(0, 10.5)), self.submit)
+        hours = [self.at(day, 0) for day in days]
+        for day_start in progress("history (days)", hours, len(hours)):
+            while self.queue and self.queue[0][0] < day_start + dt.timedelta(days=1):
+                moment, _seq, step = heapq.heappop(self.queue)
+                with clock.frozen(moment):
+                    step()
+        while self.queue:
+            moment, _seq, step = heapq.heappop(self.queue)
+            with clock.frozen(moment):
+                step()
+        actions.deadline_sweep()
+        return self.made
 
-    def one(self, day: dt.date) -> int:
+    def submit(self) -> None:
         rng = self.rng
+        moment = clock.now()
         service = rng.choice(self.services)
-        standard = service.standards.filter(published=True, valid_from__lte=day).order_by("-version").first()
+        standard = service.standards.filter(published=True, valid_from__lte=moment.date()).order_by("-version").first()
         if standard is None:
-            return 0
+            return
         business = service.recipient_type == RecipientType.BUSINESS
         person = rng.choice(self.people)
         applicant_id = rng.choice(self.businesses).bin if business else person.iin
-        online = Channel.PORTAL in standard.channels and not business and rng.random() < 0.4
-        if online:
+        if Channel.PORTAL in standard.channels and not business and rng.random() < 0.4:
             actor, channel = citizen_account(person), Channel.PORTAL
         elif Channel.CENTRE in standard.channels:
             region_centres = self.centres_by_region.get(person.region_id or 0) or \
@@ -274,82 +293,81 @@ class History:
             centre = rng.choice(region_centres)
             actor, channel = rng.choice(self.operators[centre.pk]), Channel.CENTRE
         else:
-            return 0
+            return
         tiers = list(standard.tiers.all())
         tier = rng.choice(tiers).code if tiers and rng.random() < 0.3 else None
         documents = [actions.Upload(code=d.code, file_name=f"{d.code}.pdf", content=PDF_STUB)
                      for d in standard.documents.all() if d.source == DocumentSource.APPLICANT]
-        moment = self.at(day, rng.uniform(0, 10.5))
-        with clock.frozen(moment):
+        try:
             application, _ = actions.application_submit(
                 actor=actor, submission=actions.Submission(service_code=service.code, applicant_id=applicant_id,
                                                            channel=channel, tier_code=tier, documents=documents,
                                                            language=person.language))
-        if application.assignee is None:
-            return 1
-        self.decide(application, moment)
-        return 1
+        except ValidationFailed:
+            return  # refused at intake (a register holds no record): nothing is saved, as in life
+        self.made += 1
+        if application.assignee is not None:
+            self.plan(application, moment)
 
-    def step(self, moment: dt.datetime, action: Callable[[], Any]) -> bool:
-        if moment >= self.now:
-            return False
-        with clock.frozen(moment):
-            action()
-        return True
-
-    def decide(self, application: Application, accepted: dt.datetime) -> None:
+    def plan(self, application: Application, accepted: dt.datetime) -> None:
+        """Decide this application's fate now, then play it out step by step."""
         rng = self.rng
         official = application.assignee
         assert official is not None and application.due_date is not None
         term = actions.working_days_between(accepted.date(), application.due_date)
         roll = rng.random()
-        opened = self.later(accepted, rng.uniform(0, max(term * 0.3, 1)))
-        if not self.step(opened, lambda: actions.application_start_review(application=application, official=official)):
-            return
-        if roll < 0.12:
-            return  # still in review (some of these become overdue)
-        if roll < 0.22:
-            returned = self.later(opened, rng.uniform(1, 3))
-            if not self.step(returned, lambda: actions.application_decide(
-                    application=application, official=official, decision=actions.Decision.RETURN,
-                    document_code=application.standard.documents.first().code,  # type: ignore[union-attr]
-                    reason="Копия документа нечитаема, приложите разборчивую копию.")):
-                return
-            applicant = self.applicant_user(application)
-            opened = self.later(returned, rng.uniform(1, 4))
-            if not self.step(opened, lambda: actions.application_resubmit(application=application, actor=applicant)):
-                return
-        late = roll > 0.92
-        decided = self.later(accepted, term + rng.uniform(1, 3)) if late else \
-            self.later(opened, rng.uniform(0, max(term * 0.5, 1)))
-        decided = max(decided, opened + dt.timedelta(minutes=30))
-        refuse = 0.84 < roll <= 0.92
         ground = application.standard.refusal_grounds.first()
-        if refuse and ground is None:
-            refuse = False
-        if not self.step(decided, lambda: actions.application_decide(
+        first_document = application.standard.documents.first()
+        refuse = 0.84 < roll <= 0.92 and ground is not None
+        late = roll > 0.92
+
+        def decide() -> None:
+            actions.application_decide(
                 application=application, official=official,
                 decision=actions.Decision.REFUSE if refuse else actions.Decision.APPROVE,
                 ground_code=ground.code if refuse and ground else "",
-                reason="Заявитель не соответствует условиям стандарта." if refuse else "")):
-            return
-        if rng.random() < 0.8:
-            self.issue(application, self.later(decided, rng.uniform(1, 4)))
+                reason="Заявитель не соответствует условиям стандарта." if refuse else "")
+            if rng.random() < 0.8:
+                self.schedule(self.later(clock.now(), rng.uniform(1, 4)), issue)
+
+        def issue() -> None:
+            actor = self.applicant_user(application)
+            actions.application_issue(application=application, actor=actor,
+                                      signed_on_screen=application.channel != Channel.PORTAL)
+
+        def schedule_decision() -> None:
+            now = clock.now()
+            when = self.later(accepted, term + rng.uniform(1, 3)) if late else \
+                self.later(now, rng.uniform(0, max(term * 0.5, 1)))
+            self.schedule(max(when, now + dt.timedelta(minutes=30)), decide)
+
+        def resubmit() -> None:
+            actions.application_resubmit(application=application, actor=self.applicant_user(application))
+            schedule_decision()
+
+        def give_back() -> None:
+            actions.application_decide(application=application, official=official, decision=actions.Decision.RETURN,
+                                       document_code=first_document.code if first_document else "field:form",
+                                       reason="Копия документа нечитаема, приложите разборчивую копию.")
+            self.schedule(self.later(clock.now(), rng.uniform(1, 4)), resubmit)
+
+        def open_case() -> None:
+            actions.application_start_review(application=application, official=official)
+            if roll < 0.12:
+                return  # still in review (some of these become overdue)
+            if roll < 0.22:
+                self.schedule(self.later(clock.now(), rng.uniform(1, 3)), give_back)
+            else:
+                schedule_decision()
+
+        self.schedule(self.later(accepted, rng.uniform(0, max(term * 0.3, 1))), open_case)
 
     def applicant_user(self, application: Application) -> User:
+        """Who acts for the applicant: the citizen online, an operator of the centre otherwise."""
         if application.channel == Channel.PORTAL:
             return User.objects.get(iin=application.applicant_iin)
         return User.objects.filter(role=Role.OPERATOR, centre_id=application.centre_id or 0).order_by("pk").first() \
             or User.objects.filter(role=Role.OPERATOR).first()  # type: ignore[return-value]
-
-    def issue(self, application: Application, moment: dt.datetime) -> None:
-        if application.channel == Channel.PORTAL:
-            actor = self.applicant_user(application)
-            self.step(moment, lambda: actions.application_issue(application=application, actor=actor))
-        else:
-            operator = self.applicant_user(application)
-            self.step(moment, lambda: actions.application_issue(application=application, actor=operator,
-                                                                signed_on_screen=True))
 
 
 def demo_country(*, seed: int = 1, scale: float = 1.0, out: Any = sys.stdout,
@@ -380,7 +398,7 @@ def demo_country(*, seed: int = 1, scale: float = 1.0, out: Any = sys.stdout,
         rng_history = random.Random(seed * 7919)
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             made = History(rng_history, people, businesses, centres).run(
-                days, per_day=max(1, int(40 * scale)), progress=progress)
+                days, per_day=max(2, int(40 * scale)), progress=progress)
         out.write(f"history: {made} applications over {len(days)} days, "
                   f"{Application.objects.exclude(status=Status.DRAFT).count()} in the database\n")
         sealed = audit_seal()
