@@ -48,3 +48,6 @@ from tereze.registry.api import router as registry_router  # noqa: E402
 api.add_router("/calendar", core_router)
 api.add_router("/services", registry_router)
 api.add_router("/applications", applications_router)
+from tereze.centres.api import router as centres_router  # noqa: E402
+
+api.add_router("", centres_router)

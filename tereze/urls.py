@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tereze.applications.urls")),
+    path("", include("tereze.centres.urls")),
     path("", include("tereze.portal.urls")),
 ]

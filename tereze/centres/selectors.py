@@ -80,12 +80,33 @@ def ticket_get(*, ticket_id: int, viewer: User) -> Ticket:
     return ticket
 
 
+def ticket_by_number(*, centre: Centre, number: str) -> Ticket:
+    """Today's ticket with this number at the centre (what a manager reads off a printed ticket)."""
+    ticket = Ticket.objects.filter(centre=centre, day=clock.today(), number=(number or "").strip().upper()).first()
+    if ticket is None:
+        raise NotFound(f"no ticket {number} today at this centre")
+    return ticket
+
+
 def ticket_by_code(*, code: str) -> Ticket:
     ticket = Ticket.objects.select_related("centre", "service", "counter").filter(
         code=(code or "").strip().upper()).first()
     if ticket is None:
         raise NotFound("no such ticket")
     return ticket
+
+
+def appointment_get(*, appointment_id: int, viewer: User) -> Appointment:
+    """The citizen's own booking, or one of the viewer's centre."""
+    appointments = Appointment.objects.select_related("centre", "service")
+    if viewer.role in (Role.CITIZEN, Role.BUSINESS):
+        appointments = appointments.filter(iin__in=[i for i in (viewer.iin, viewer.bin) if i])
+    else:
+        appointments = appointments.filter(centre__in=visible_centres(viewer))
+    appointment = appointments.filter(pk=appointment_id).first()
+    if appointment is None:
+        raise NotFound("no such booking of yours")
+    return appointment
 
 
 def citizen_tickets(*, viewer: User) -> list[Ticket]:
