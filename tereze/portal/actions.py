@@ -3,7 +3,7 @@ accounts at first sign-in, notification preferences, ratings.
 
 Limits (see docs/adr/0005-portal-sign-in.md):
 - a code lives CODE_TTL and takes at most ATTEMPTS_PER_CODE wrong tries;
-- one person gets at most CODES_PER_HOUR codes, one at a time RESEND_AFTER apart;
+- one person gets at most CODES_PER_HOUR codes for each purpose, RESEND_AFTER apart;
 - one address asks for at most CODES_PER_IP_HOUR codes (many IINs from one place is an attack);
 - LOCKOUT_FAILURES wrong codes within LOCKOUT_WINDOW lock the person out for LOCKOUT_FOR, and
   they are told by SMS that someone tried.
@@ -113,7 +113,8 @@ def code_request(*, purpose: str, iin: str, bin: str = "", object_ref: str = "",
     LockedOut when a limit is reached."""
     now = clock.now()
     _ensure_not_locked(iin)
-    recent = OneTimeCode.objects.filter(iin=iin, created_at__gt=now - dt.timedelta(hours=1))
+    # Limits are per purpose: signing in must not use up the codes that confirm an application.
+    recent = OneTimeCode.objects.filter(iin=iin, purpose=purpose, created_at__gt=now - dt.timedelta(hours=1))
     if recent.count() >= CODES_PER_HOUR:
         raise TooManyRequests(str(_("Too many codes were requested for this number. Try again in an hour.")))
     last = recent.order_by("-created_at").first()

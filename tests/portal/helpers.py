@@ -11,7 +11,8 @@ CODE = re.compile(r"\b(\d{6})\b")
 
 
 def last_code(iin: str, purpose: str = "sign_in") -> str:
-    notification = Notification.objects.filter(recipient_iin=iin, topic=f"portal.code.{purpose}").order_by("-id").first()
+    notification = (Notification.objects.filter(recipient_iin=iin, topic=f"portal.code.{purpose}")
+                    .order_by("-id").first())
     assert notification is not None, f"no {purpose} code was sent to {iin}"
     match = CODE.search(notification.body)
     assert match
