@@ -27,6 +27,7 @@ from tereze.core.models import User
 from tereze.core.notify import notify_citizen, notify_staff
 from tereze.core.roles import APPLICANT_ROLES, BODY_ROLES, CENTRE_ROLES, Role
 from tereze.registry.models import Channel, DocumentSource, InLanguage, RecipientType, Service, Standard
+from tereze.registry.selectors import standard_for_intake
 
 _random = secrets.SystemRandom()
 REASON_MIN_LENGTH = 10
@@ -111,14 +112,14 @@ def _validate(submission: Submission, *, today: dt.date, already_handed_in: froz
               ) -> tuple[Service, Standard, Any, list[dict[str, Any]]]:
     """Everything intake checks, collected so the applicant sees all that is wrong at once."""
     errors: dict[str, str] = {}
-    service = Service.objects.filter(code=submission.service_code).select_related("body").first()
-    if service is None:
-        raise ValidationFailed(f"there is no service with code '{submission.service_code}'",
-                               {"service_code": "unknown service"})
-    standard = Standard.objects.in_force(today).filter(service=service).first()
+    standard = standard_for_intake(code=submission.service_code, on=today)
     if standard is None:
-        raise ValidationFailed(f"service {service.code} has no standard in force on {today}",
+        if not Service.objects.filter(code=submission.service_code).exists():
+            raise ValidationFailed(f"there is no service with code '{submission.service_code}'",
+                                   {"service_code": "unknown service"})
+        raise ValidationFailed(f"service {submission.service_code} has no standard in force on {today}",
                                {"service_code": "no standard in force"})
+    service = standard.service
 
     try:
         if service.recipient_type == RecipientType.BUSINESS:
@@ -141,9 +142,10 @@ def _validate(submission: Submission, *, today: dt.date, already_handed_in: froz
 
     tier = None
     if submission.tier_code:
-        tier = standard.tiers.filter(code=submission.tier_code).first()
+        tiers = {t.code: t for t in standard.tiers.all()}
+        tier = tiers.get(submission.tier_code)
         if tier is None:
-            offered = ", ".join(standard.tiers.values_list("code", flat=True)) or "none"
+            offered = ", ".join(tiers) or "none"
             errors["tier_code"] = f"unknown tier '{submission.tier_code}' (offered: {offered})"
 
     handed_in = {d.code for d in submission.documents} | already_handed_in
@@ -211,56 +213,86 @@ def _intake(*, submission: Submission, actor: User, idempotency_key: str | None,
     today = local_today()
     service, standard, tier, register_records = _validate(submission, today=today)
     _check_submitter(actor, submission, service)
-    now = clock.now()
+    uploads = [(upload.code, store_upload(upload)) for upload in submission.documents]
     application = Application(
         number=f"{service.code}-{today:%Y%m%d}-{secrets.token_hex(4).upper()}",
-        service=service, standard=standard, tier=tier, applicant_iin=submission.applicant_id,
+        service=service, standard=standard, applicant_iin=submission.applicant_id,
         channel=submission.channel, status=Status.SUBMITTED, body_id=service.body_id,
         centre_id=actor.centre_id if actor.role in CENTRE_ROLES else None,
         submitted_by=actor if actor.pk else None, assisted=assisted, form_data=submission.form_data,
         language=submission.language, idempotency_key=idempotency_key or None,
-        request_fingerprint=fingerprint, created_at=now,
+        request_fingerprint=fingerprint, created_at=clock.now(),
     )
+    events = [_event(application, kind="submitted", from_status="", actor=actor,
+                     payload={"assisted": assisted, "standard_version": standard.version})]
+    events += _accept(application, actor=actor, tier=tier)
+    # Intake is the hot path: the application, its documents and its events go in three statements.
     application.save()
-    _attach_uploads(application, submission.documents)
-    ApplicationEvent.objects.create(
-        application=application, kind="submitted", from_status="", to_status=Status.SUBMITTED,
-        actor=actor if actor.pk else None, actor_role=actor.role, body_id=application.body_id,
-        centre_id=application.centre_id, channel=application.channel, at=now,
-        payload={"assisted": assisted, "standard_version": standard.version})
-    _accept(application, actor=actor, tier=tier, register_records=register_records)
+    _save_documents(application, uploads, register_records)
+    ApplicationEvent.objects.bulk_create(events)
+    _after_acceptance(application, actor=actor)
     return application
 
 
-def _attach_uploads(application: Application, uploads: list[Upload]) -> None:
-    stored = [(upload.code, store_upload(upload)) for upload in uploads]
-    ApplicationDocument.objects.bulk_create(
-        ApplicationDocument(application=application, code=code, source=DocumentSource.APPLICANT, file=f.path,
-                            file_name=f.file_name, content_type=f.content_type, size=f.size, sha256=f.sha256)
-        for code, f in stored)
+def _event(application: Application, *, kind: str, from_status: str, actor: User | None,
+           payload: dict[str, Any]) -> ApplicationEvent:
+    """An event row for the application's current status (not yet saved)."""
+    return ApplicationEvent(
+        application=application, kind=kind, from_status=from_status, to_status=application.status,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_role=actor.role if actor is not None and actor.pk else "system",
+        body_id=application.body_id, centre_id=application.centre_id, channel=application.channel,
+        at=clock.now(), payload=payload)
 
 
-def _accept(application: Application, *, actor: User, tier: Any, register_records: list[dict[str, Any]]) -> None:
-    """Record what the registers supplied, fix the due date, accept, assign and tell the applicant."""
+def _move(application: Application, *, kind: str, to_status: str, actor: User | None,
+          payload: dict[str, Any]) -> ApplicationEvent:
+    """Change the status in memory (checked against the table) and return its unsaved event."""
+    from_status = application.status
+    ensure_transition(from_status, to_status)
+    application.status = to_status
+    return _event(application, kind=kind, from_status=from_status, actor=actor, payload=payload)
+
+
+def _save_documents(application: Application, uploads: list[tuple[str, Any]],
+                    register_records: list[dict[str, Any]]) -> None:
     ApplicationDocument.objects.bulk_create(
-        ApplicationDocument(application=application, code=r["code"], source=DocumentSource.REGISTER,
-                            register_name=r["register"], register_data=r["data"]) for r in register_records)
+        [ApplicationDocument(application=application, code=code, source=DocumentSource.APPLICANT, file=f.path,
+                             file_name=f.file_name, content_type=f.content_type, size=f.size, sha256=f.sha256)
+         for code, f in uploads]
+        + [ApplicationDocument(application=application, code=r["code"], source=DocumentSource.REGISTER,
+                               register_name=r["register"], register_data=r["data"]) for r in register_records])
+
+
+def _accept(application: Application, *, actor: User, tier: Any) -> list[ApplicationEvent]:
+    """Accept in memory: fix the due date from the standard (or tier) in force and draw the reviewer.
+    Returns the unsaved ACCEPTED and ASSIGNED events; the caller saves everything."""
     standard = application.standard
     deadline_days = tier.deadline_working_days if tier else standard.deadline_working_days
     application.tier = tier
     application.accepted_at = clock.now()
     application.accepted_by = actor if actor.pk and actor.role not in APPLICANT_ROLES else None
     application.due_date = add_working_days(local_today(), deadline_days)
-    _record(application, kind="accepted", to_status=Status.ACCEPTED, actor=actor,
-            payload={"due_date": application.due_date.isoformat(), "deadline_working_days": deadline_days,
-                     "tier": tier.code if tier else None},
-            fields=("tier", "accepted_at", "accepted_by", "due_date"))
-    _assign_at_random(application)
+    events = [_move(application, kind="accepted", to_status=Status.ACCEPTED, actor=actor,
+                    payload={"due_date": application.due_date.isoformat(), "deadline_working_days": deadline_days,
+                             "tier": tier.code if tier else None})]
+    official = _draw_official(application)
+    if official is not None:  # otherwise it stays ACCEPTED; the sweep assigns once the body has an official
+        application.assignee = official
+        events.append(_move(application, kind="assigned", to_status=Status.ASSIGNED, actor=None,
+                            payload={"assignee_id": official.pk, "drawn": "random"}))
+    return events
+
+
+def _after_acceptance(application: Application, *, actor: User) -> None:
+    assert application.due_date is not None
     audit_record(actor=actor, action="application.submit", object_type="application",
                  object_id=application.number, subject_iin=application.applicant_iin)
     notify_citizen(iin=application.applicant_iin, topic="application.accepted", object_ref=application.number,
                    subject=messages.ACCEPTED_SUBJECT, body=messages.ACCEPTED_BODY,
                    params={"number": application.number, "due": application.due_date.isoformat()})
+    if application.assignee is not None:
+        _tell_assignee(application)
 
 
 # ---------------------------------------------------------------- drafts (portal, assisted digital)
@@ -299,7 +331,7 @@ def application_save_draft(*, actor: User, submission: Submission, draft: Applic
         draft.save(update_fields=["form_data", "language"])
     replaced = {u.code for u in submission.documents}
     draft.documents.filter(code__in=replaced).delete()
-    _attach_uploads(draft, submission.documents)
+    _save_documents(draft, [(u.code, store_upload(u)) for u in submission.documents], [])
     if submission.tier_code is not None:
         draft.tier = standard.tiers.filter(code=submission.tier_code).first() if submission.tier_code else None
         if submission.tier_code and draft.tier is None:
@@ -325,10 +357,14 @@ def application_submit_draft(*, draft: Application, actor: User) -> Application:
                                                           already_handed_in=handed_in)
     draft.standard = standard
     draft.created_at = clock.now()
-    _record(draft, kind="submitted", to_status=Status.SUBMITTED, actor=actor,
-            payload={"assisted": draft.assisted, "standard_version": standard.version},
-            fields=("standard", "created_at"))
-    _accept(draft, actor=actor, tier=tier, register_records=register_records)
+    events = [_move(draft, kind="submitted", to_status=Status.SUBMITTED, actor=actor,
+                    payload={"assisted": draft.assisted, "standard_version": standard.version})]
+    events += _accept(draft, actor=actor, tier=tier)
+    draft.save(update_fields=["standard", "created_at", "status", "tier", "accepted_at", "accepted_by",
+                              "due_date", "assignee"])
+    _save_documents(draft, [], register_records)
+    ApplicationEvent.objects.bulk_create(events)
+    _after_acceptance(draft, actor=actor)
     return draft
 
 
@@ -359,25 +395,26 @@ def _draw_official(application: Application, *, exclude: int | None = None) -> U
     return _random.choices(officials, weights=weights, k=1)[0]
 
 
-def _assign_at_random(application: Application) -> None:
-    official = _draw_official(application)
-    if official is None:
-        return  # stays ACCEPTED; assign_pending retries once the body has an official
-    application.assignee = official
-    _record(application, kind="assigned", to_status=Status.ASSIGNED, actor=None,
-            payload={"assignee_id": official.pk, "drawn": "random"}, fields=("assignee",))
+def _tell_assignee(application: Application) -> None:
+    official, number, due = application.assignee, application.number, application.due_date
+    assert official is not None
     transaction.on_commit(lambda: notify_staff(
-        user=official, topic="application.assigned", object_ref=application.number,
-        subject=messages.ASSIGNED_SUBJECT, body=messages.ASSIGNED_BODY,
-        params={"number": application.number, "due": application.due_date}))
+        user=official, topic="application.assigned", object_ref=number,
+        subject=messages.ASSIGNED_SUBJECT, body=messages.ASSIGNED_BODY, params={"number": number, "due": due}))
 
 
 @transaction.atomic
 def application_assign_pending(*, application: Application) -> Application:
     """Assign an accepted application that found no official at intake. Safe to run twice."""
     application = _locked(application)
-    if application.status == Status.ACCEPTED:
-        _assign_at_random(application)
+    if application.status != Status.ACCEPTED:
+        return application
+    official = _draw_official(application)
+    if official is not None:
+        application.assignee = official
+        _record(application, kind="assigned", to_status=Status.ASSIGNED, actor=None,
+                payload={"assignee_id": official.pk, "drawn": "random"}, fields=("assignee",))
+        _tell_assignee(application)
     return application
 
 

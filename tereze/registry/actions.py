@@ -11,7 +11,7 @@ from tereze.core.audit import audit_record
 from tereze.core.errors import ValidationFailed
 from tereze.core.models import User
 from tereze.registry.models import Region, Service, Standard, StateBody
-from tereze.registry.selectors import CHILDREN, SERVICE_FIELDS, STANDARD_FIELDS
+from tereze.registry.selectors import CHILDREN, SERVICE_FIELDS, STANDARD_FIELDS, forget_intake_cache
 
 
 @transaction.atomic
@@ -43,6 +43,7 @@ def standard_publish(*, standard: Standard, actor: User | None) -> Standard:
         raise ValidationFailed("a standard must offer at least one channel", {"channels": "empty"})
     standard.published = True
     standard.save(update_fields=["published"])
+    forget_intake_cache()  # this process at once; other processes within the cache's minute
     audit_record(actor=actor, action="standard.publish", object_type="standard", object_id=standard.pk,
                  detail={"service": standard.service.code, "version": standard.version})
     return standard
