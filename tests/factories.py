@@ -105,7 +105,8 @@ class CentreFactory(factory.django.DjangoModelFactory):
 
 def new_iin() -> str:
     n = next(_serial)
-    return make_iin(birth_date=dt.date(1980, 1, 1) + dt.timedelta(days=n * 37), sex="MF"[n % 2], serial=n * 3)
+    return make_iin(birth_date=dt.date(1950, 1, 1) + dt.timedelta(days=(n * 37) % (365 * 60)), sex="MF"[n % 2],
+                    serial=n * 3 % 9000)
 
 
 def person(iin: str | None = None, **fields: object) -> Person:
