@@ -1,7 +1,7 @@
 """Writes made by the portal: one-time codes (request, verify, lock out), citizen and business
 accounts at first sign-in, notification preferences, ratings.
 
-Limits (see docs/adr/0005-portal-sign-in.md):
+Limits (see docs/adr/0007-portal-sign-in-codes.md):
 - a code lives CODE_TTL and takes at most ATTEMPTS_PER_CODE wrong tries;
 - one person gets at most CODES_PER_HOUR codes for each purpose, RESEND_AFTER apart;
 - one address asks for at most CODES_PER_IP_HOUR codes (many IINs from one place is an attack);
