@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/intake/<str:code>/", views.intake, name="intake"),
     path("staff/applications/<str:number>/", views.application_page, name="staff-application"),
     path("staff/applications/<str:number>/issue/", views.issue_result, name="issue-result"),
+    path("staff/applications/<str:number>/documents/<int:document_id>/", views.document_file, name="document-file"),
     path("applications/<str:number>/receipt/", views.receipt, name="application-receipt"),
     path("applications/<str:number>/result.pdf", views.result_download, name="result-download"),
     path("verify/", views.verify_form, name="verify"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tereze.applications import actions, documents, selectors
 from tereze.applications.forms import DecisionForm, IntakeForm, IssueForm, ReassignForm
 from tereze.applications.states import Status
+from tereze.applications.uploads import open_stored
 from tereze.core.errors import DomainError, NotFound
 from tereze.core.models import Person, User
 from tereze.core.roles import BODY_ROLES, CENTRE_ROLES, Role
@@ -114,6 +115,23 @@ def application_page(request: HttpRequest, number: str) -> HttpResponse:
         "decision_form": decision_form if application.status == Status.IN_REVIEW else None,
         "reassign_form": reassign_form, "documents": application.documents.all(),
     })
+
+
+@staff_only(*BODY_ROLES, *CENTRE_ROLES, Role.AUDITOR, Role.ADMINISTRATOR)
+@require_GET
+def document_file(request: HttpRequest, number: str, document_id: int) -> HttpResponse:
+    """An uploaded document, for staff who may see the application (each view is audited)."""
+    try:
+        application = selectors.application_get(number=number, viewer=_user(request))
+    except NotFound as error:
+        return _not_found(request, error)
+    document = application.documents.filter(pk=document_id).exclude(file="").first()
+    if document is None:
+        return _not_found(request, NotFound(_("No such document in this application.")))
+    response = HttpResponse(open_stored(document.file), content_type=document.content_type)
+    response["Content-Disposition"] = f'inline; filename="{document.file_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @staff_only(*CENTRE_ROLES)

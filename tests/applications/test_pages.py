@@ -75,3 +75,19 @@ def test_decision_form_errors_stay_on_the_page(world, client) -> None:
     assert "cite a refusal ground" in response.content.decode()
     application.refresh_from_db()
     assert application.status == "in_review"
+
+
+def test_uploaded_document_opens_for_the_body_and_not_for_outsiders(world, client) -> None:
+    from tests.factories import PDF
+
+    application = submit(world)
+    document = application.documents.get(code="contract")
+    url = f"/staff/applications/{application.number}/documents/{document.pk}/"
+    client.force_login(world.supervisor)
+    response = client.get(url)
+    assert response.status_code == 200 and response.content == PDF
+    assert response["Content-Type"] == "application/pdf"
+    client.force_login(world.other_body_official)
+    assert client.get(url).status_code == 404
+    client.force_login(world.other_citizen)
+    assert client.get(url).status_code == 403
