@@ -19,7 +19,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -95,9 +95,13 @@ def applicant_required(view: View) -> View:
             return render(request, "portal/not_found.html",
                           {"message": _("The personal cabinet is for citizens and businesses. Staff use the staff "
                                         "pages.")}, status=403)
-        return redirect(f"{reverse('portal-signin')}?next={request.get_full_path()}")
+        return _to_signin(request)
 
     return wrapped
+
+
+def _to_signin(request: HttpRequest) -> HttpResponse:
+    return redirect(f"{reverse('portal-signin')}?{urlencode({'next': request.get_full_path()})}")
 
 
 # ---------------------------------------------------------------- catalogue
@@ -369,7 +373,7 @@ def applying_required(view: View) -> View:
             if request.user.is_authenticated and getattr(request.user, "role", None) in APPLICANT_ROLES:
                 logout(request)
                 messages.info(request, _("Your session has ended. Please sign in again."))
-            return redirect(f"{reverse('portal-signin')}?next={request.get_full_path()}")
+            return _to_signin(request)
         request.applying = who  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
@@ -440,9 +444,12 @@ def draft_step(request: HttpRequest, number: str, step: str) -> HttpResponse:
     except NotFound as error:
         return _not_found(request, error.message)
     profile = selectors.applicant_profile(applicant_id=draft.applicant_iin)
-    if who.assisted:
+    seen_key = f"assist_viewed:{draft.number}"
+    if who.assisted and not request.session.get(seen_key):
+        # Once per draft and session: the citizen's log shows that the centre looked, not every click.
         audit_personal_data_view(viewer=who.actor, subject_iin=draft.applicant_iin, object_type="draft",
                                  object_id=draft.number)
+        request.session[seen_key] = True
     context: dict[str, Any] = {"draft": draft, "standard": standard, "service": draft.service, "who": who,
                                "profile": profile, "step": step, "steps": _steps(step, draft)}
     save = app_actions.application_save_draft
@@ -507,6 +514,9 @@ def _confirm(request: HttpRequest, who: Applying, draft: Application, standard: 
                                            if d.source == DocumentSource.REGISTER]})
     if request.method == "POST" and not missing:
         if request.POST.get("action") == "send":
+            if not who.person_iin:
+                messages.error(request, _("Please sign in again so that we know whose phone to send the code to."))
+                return redirect("draft-step", draft.number, "confirm")
             try:
                 row = actions.code_request(purpose=OneTimeCode.Purpose.CONFIRM, iin=who.person_iin,
                                            object_ref=draft.number, ip=_client_ip(request))

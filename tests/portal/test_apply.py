@@ -45,7 +45,7 @@ def test_guide_lists_documents_and_says_which_register_supplies_them(world) -> N
 def test_apply_anonymous_goes_to_sign_in_and_back(world) -> None:
     response = Client().get(f"/services/{world.service.code}/apply/")
     assert response.status_code == 302
-    assert response["Location"] == f"/signin/?next=/services/{world.service.code}/apply/"
+    assert response["Location"] == f"/signin/?next=%2Fservices%2F{world.service.code}%2Fapply%2F"
 
 
 def test_full_application_online_with_code(world) -> None:

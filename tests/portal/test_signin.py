@@ -199,6 +199,13 @@ def test_business_representative_signs_in_with_bin_and_sees_only_business_applic
     user = User.objects.get(pk=client.session["_auth_user_id"])
     assert user.role == "business" and user.bin == business.bin and user.iin is None
     assert "ТОО Тест" in client.get("/cabinet/").content.decode()
+    # The representative's own (personal) applications are not the business's, and vice versa.
+    from tests.applications.helpers import submit
+
+    personal = submit(world, applicant_id=head.iin)
+    assert personal.number not in client.get("/cabinet/").content.decode()
+    assert client.get(f"/cabinet/applications/{personal.number}/").status_code == 404
+    assert client.get("/cabinet/data-access/").status_code == 200
 
 
 def test_someone_who_is_not_the_head_cannot_sign_in_for_a_business(world) -> None:
