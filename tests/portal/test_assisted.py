@@ -53,7 +53,7 @@ def test_assisted_application_recorded_as_assisted_and_confirmed_by_the_citizen(
     citizen = signed_in_client(world.applicant)
     assert draft.number in citizen.get("/cabinet/").content.decode()
     log = citizen.get("/cabinet/data-access/").content.decode()
-    assert world.centre.name_ru in log and consultant.username not in log
+    assert world.centre.name_en in log and consultant.username not in log
     assert AuditEntry.objects.filter(action="portal.assist.open", subject_iin=world.applicant.iin).exists()
 
 
