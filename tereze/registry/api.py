@@ -101,8 +101,16 @@ class StandardOut(Schema):
     refusal_grounds: list[GroundOut]
 
 
+class BoundedPages(PageNumberPagination):
+    """Page numbers within reason: a huge page number overflows the database's OFFSET (500, not 422)."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=100_000)
+        page_size: int | None = Field(None, ge=1, le=100)
+
+
 @router.get("", response=list[ServiceOut], auth=None, summary="Search the register of public services")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(BoundedPages, page_size=20)
 def service_list(request: HttpRequest, filters: Query[ServiceFilter]) -> QuerySet[Service]:
     translation.activate(filters.lang)  # the names are rendered after this returns, in this language
     return service_search(q=filters.q, category=filters.category)
