@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -132,6 +133,9 @@ def service_page(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def signin(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "GET" and request.user.is_authenticated \
+            and getattr(request.user, "role", None) in APPLICANT_ROLES:
+        return redirect("cabinet")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -198,8 +202,10 @@ def cabinet(request: HttpRequest) -> HttpResponse:
 
 def _application_context(request: HttpRequest, application: Application, **extra: Any) -> dict[str, Any]:
     user = _user(request)
-    events = [dict(e, label=event_label(e["kind"])) for e in app_selectors.timeline(application, viewer=user)
-              if e["kind"] != "deadline_warning"]
+    language = (get_language() or "ru")[:2]
+    events = [dict(e, label=event_label(e["kind"]),
+                   ground=e["payload"].get(f"ground_{language}") or e["payload"].get("ground_ru", ""))
+              for e in app_selectors.timeline(application, viewer=user) if e["kind"] != "deadline_warning"]
     result = getattr(application, "result", None)
     rating = getattr(application, "rating", None)
     return {

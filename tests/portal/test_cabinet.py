@@ -175,10 +175,11 @@ def test_pages_are_small(world) -> None:
     client = signed_in_client(world.applicant)
     application = Application.objects.filter(applicant_iin=world.applicant.iin).first()
     for url in ("/cabinet/", f"/cabinet/applications/{application.number}/", "/cabinet/data-access/",
-                "/cabinet/preferences/", "/signin/", f"/services/{world.service.code}/apply/"):
+                "/cabinet/preferences/", f"/services/{world.service.code}/apply/"):
         response = client.get(url)
         assert response.status_code == 200, url
         assert len(response.content) < 100_000, url
+    assert len(Client().get("/signin/").content) < 100_000
 
 
 def test_every_input_has_a_label(world) -> None:
@@ -192,3 +193,14 @@ def test_every_input_has_a_label(world) -> None:
         main = html.split('<main id="main">')[1]
         for input_id in re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', main):
             assert f'for="{input_id}"' in main, (step, input_id)
+
+
+def test_refusal_shows_the_rule_of_the_standard_and_the_reason(world) -> None:
+    application = decided(world, "refuse", ground_code="G1", reason="The signature of the seller is missing")
+    page = signed_in_client(world.applicant).get(f"/cabinet/applications/{application.number}/").content.decode()
+    assert "The documents are incomplete" in page and "The signature of the seller is missing" in page
+    assert "Refused" in page
+
+
+def test_signed_in_citizen_going_to_sign_in_lands_in_the_cabinet(world) -> None:
+    assert signed_in_client(world.applicant).get("/signin/")["Location"] == "/cabinet/"
