@@ -51,14 +51,24 @@ def _render(text: str | Promise, params: Mapping[str, Any], language: str) -> st
         return str(text) % {k: str(v) for k, v in params.items()}
 
 
-def _deliver_after_commit(ids: list[int]) -> None:
-    def deliver() -> None:
-        for notification in Notification.objects.filter(pk__in=ids, status=Notification.Status.QUEUED):
-            if GATEWAYS[notification.channel].send(notification):
-                Notification.objects.filter(pk=notification.pk).update(
-                    status=Notification.Status.SENT, sent_at=timezone.now())
+def deliver(ids: list[int]) -> int:
+    """Send queued notifications through their gateways; safe to run twice (only QUEUED ones go)."""
+    sent = 0
+    for notification in Notification.objects.filter(pk__in=ids, status=Notification.Status.QUEUED):
+        if GATEWAYS[notification.channel].send(notification):
+            sent += Notification.objects.filter(pk=notification.pk, status=Notification.Status.QUEUED).update(
+                status=Notification.Status.SENT, sent_at=timezone.now())
+    return sent
 
-    transaction.on_commit(deliver)
+
+def _deliver_after_commit(notifications: list[Notification]) -> None:
+    """Hand messages with a live gateway (e-mail) to the worker once the transaction commits, so a
+    request never waits on a mail server and a rolled-back change sends nothing."""
+    ids = [n.pk for n in notifications if n.pk and not isinstance(GATEWAYS[n.channel], OutboxOnlyGateway)]
+    if ids:
+        from tereze.core.tasks import deliver_notifications
+
+        transaction.on_commit(lambda: deliver_notifications(ids))
 
 
 def notify_citizen(*, iin: str, topic: str, subject: str | Promise, body: str | Promise,
@@ -80,7 +90,7 @@ def notify_citizen(*, iin: str, topic: str, subject: str | Promise, body: str | 
         for channel in wanted
         if addresses.get(channel)
     ) if person else []
-    _deliver_after_commit([n.pk for n in created if n.pk])
+    _deliver_after_commit(created)
     return created
 
 
@@ -93,5 +103,5 @@ def notify_staff(*, user: User, topic: str, subject: str | Promise, body: str | 
         subject=_render(subject, params or {}, language), body=_render(body, params or {}, language),
         topic=topic, object_ref=object_ref)
     if user.email:
-        _deliver_after_commit([notification.pk])
+        _deliver_after_commit([notification])
     return notification

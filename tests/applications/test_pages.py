@@ -41,7 +41,7 @@ def test_verify_page_is_public_and_shows_only_a_masked_name(world, client) -> No
     application = actions.application_decide(application=application, official=application.assignee,
                                              decision="approve")
     code = application.result.verification_code
-    response = client.get(f"/verify/{code}/")
+    response = client.get(f"/verify/{code}/", HTTP_ACCEPT_LANGUAGE="en")
     text = response.content.decode()
     assert response.status_code == 200 and "Genuine and current" in text
     assert world.applicant.surname not in text and world.applicant.iin not in text

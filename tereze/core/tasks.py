@@ -1,0 +1,17 @@
+"""Background work of the core: delivering notifications and sealing the audit chain."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from tereze.core.audit import audit_seal
+from tereze.core.notify import deliver
+
+
+@db_task(retries=3, retry_delay=30)
+def deliver_notifications(ids: list[int]) -> int:
+    return deliver(ids)
+
+
+@db_periodic_task(crontab(minute="*"))
+def seal_audit_log() -> int:
+    return audit_seal()
