@@ -11,7 +11,7 @@ import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +21,7 @@ from tereze.centres.models import (
     AppointmentEvent,
     Centre,
     Counter,
+    NearFrontNotice,
     Shift,
     Ticket,
     TicketEvent,
@@ -403,23 +404,26 @@ def _check_in(*, centre: Centre, code: str, iin: str, actor: User | None) -> Tic
 # ---------------------------------------------------------------- at the counter
 
 def _counter_ready(counter: Counter, operator: User) -> Counter:
+    """Lock the counter (one round trip, which also tells whether a ticket is still at it)."""
     _ensure_staff_of(operator, counter.centre_id)
-    counter = _locked_counter(counter)
-    if counter.operator_id != operator.pk:
-        raise Conflict(str(_("sign in at this counter first")), counter=counter.number)
-    if not counter.active:
-        raise Conflict(str(_("this counter is closed")), counter=counter.number)
-    if Ticket.objects.filter(counter=counter, status__in=AT_COUNTER).exists():
+    busy = Exists(Ticket.objects.filter(counter=OuterRef("pk"), status__in=AT_COUNTER))
+    locked = Counter.objects.select_for_update().annotate(busy=busy).get(pk=counter.pk)
+    if locked.operator_id != operator.pk:
+        raise Conflict(str(_("sign in at this counter first")), counter=locked.number)
+    if not locked.active:
+        raise Conflict(str(_("this counter is closed")), counter=locked.number)
+    if locked.busy:  # type: ignore[attr-defined]
         raise Conflict(str(_("finish, transfer or mark no-show for the current ticket first")),
-                       counter=counter.number)
-    return counter
+                       counter=locked.number)
+    return locked
 
 
 def eligible_for(counter: Counter, *, now: dt.datetime) -> Any:
     """Waiting tickets this counter may call now, in the order of the written rule (states.py)."""
     tickets = Ticket.objects.filter(centre_id=counter.centre_id, status=TicketStatus.WAITING, due_at__lte=now)
     if counter.kind == Counter.Kind.WINDOW:
-        mine = Q(kind=TicketKind.APPLICATION, service_id__in=list(counter.services.values_list("id", flat=True)))
+        served = Counter.services.through.objects.filter(counter_id=counter.pk).values("service_id")
+        mine = Q(kind=TicketKind.APPLICATION, service_id__in=served)
     else:
         mine = Q(kind=TicketKind.CONSULTATION if counter.kind == Counter.Kind.CONSULTANT else TicketKind.RESULT)
     return tickets.filter((mine & Q(target_counter=None)) | Q(target_counter=counter)).order_by("rank_at", "id")
@@ -434,7 +438,7 @@ def ticket_call_next(*, counter: Counter, operator: User) -> Ticket | None:
     shows it and visitors now near the front get an SMS. None when nobody is waiting."""
     counter = _counter_ready(counter, operator)
     now = clock.now()
-    ticket = eligible_for(counter, now=now).select_for_update(skip_locked=True).first()
+    ticket = eligible_for(counter, now=now).select_for_update(skip_locked=True, no_key=True).first()
     if ticket is None:
         return None
     _call(ticket, counter=counter, actor=operator, now=now, kind="called")
@@ -443,7 +447,7 @@ def ticket_call_next(*, counter: Counter, operator: User) -> Ticket | None:
 
 def _call(ticket: Ticket, *, counter: Counter, actor: User, now: dt.datetime, kind: str,
           payload: dict[str, Any] | None = None) -> None:
-    ticket.counter, ticket.operator, ticket.called_at = counter, counter.operator, now
+    ticket.counter, ticket.operator_id, ticket.called_at = counter, counter.operator_id, now
     fields = ["counter", "operator", "called_at"]
     if kind == "called_out_of_turn":
         ticket.out_of_turn = True
@@ -452,8 +456,39 @@ def _call(ticket: Ticket, *, counter: Counter, actor: User, now: dt.datetime, ki
           payload={"waited_seconds": int((now - ticket.issued_at).total_seconds()), **(payload or {})},
           fields=tuple(fields))
     _audit(actor, f"ticket.{kind}", ticket, counter=counter.number, **(payload or {}))
-    centre_id, service_id, kind_ = ticket.centre_id, ticket.service_id, ticket.kind
-    transaction.on_commit(lambda: ticket_notify_near_front(centre_id=centre_id, kind=kind_, service_id=service_id))
+    transaction.on_commit(lambda: notify_near_front(counter=counter))
+
+
+def notify_near_front(*, counter: Counter) -> int:
+    """Text the holders of the next NEAR_FRONT tickets for this counter, once per ticket (after the
+    call commits, so the board and the queue are already updated).
+
+    Reads without locking and records each notice in its own table, each in its own short
+    transaction: it never locks a waiting ticket (a concurrent call-next would skip it) and never
+    holds a unique-index slot while other counters wait on it."""
+    now = clock.now()
+    near = [(pk, iin, number) for pk, iin, number in
+            eligible_for(counter, now=now).values_list("pk", "iin", "number")[:NEAR_FRONT] if iin]
+    if not near:
+        return 0
+    already = set(NearFrontNotice.objects.filter(ticket_id__in=[pk for pk, _, _ in near])
+                  .values_list("ticket_id", flat=True))
+    sent = 0
+    for pk, iin, number in near:
+        if pk in already:
+            continue
+        try:
+            with transaction.atomic():
+                NearFrontNotice.objects.create(ticket_id=pk, at=now)
+                notify_citizen(iin=iin, topic="queue.near_front", object_ref=number,
+                               subject=_("Ticket %(number)s: your turn is near"),
+                               body=_("Ticket %(number)s: %(ahead)s or fewer people are ahead of you. "
+                                      "Please come to the hall."),
+                               params={"number": number, "ahead": NEAR_FRONT}, channels=["sms"])
+        except IntegrityError:
+            continue  # another counter's call texted them a moment ago
+        sent += 1
+    return sent
 
 
 @transaction.atomic
@@ -585,24 +620,6 @@ def ticket_cancel(*, ticket: Ticket, actor: User | None, reason: str = "") -> Ti
           fields=("finished_at",))
     _audit(actor, "ticket.cancelled", ticket, reason=reason)
     return ticket
-
-
-def ticket_notify_near_front(*, centre_id: int, kind: str, service_id: int | None) -> int:
-    """Text visitors who are now NEAR_FRONT places or fewer from the counter (once per ticket)."""
-    with transaction.atomic():
-        near = list(Ticket.objects.select_for_update(skip_locked=True)
-                    .filter(centre_id=centre_id, status=TicketStatus.WAITING, kind=kind, due_at__lte=clock.now())
-                    .filter(Q(service_id=service_id) if service_id else Q(service=None))
-                    .order_by("rank_at", "id")[:NEAR_FRONT])
-        todo = [t for t in near if t.iin and not t.near_front_notified]
-        for ticket in todo:
-            notify_citizen(iin=ticket.iin, topic="queue.near_front", object_ref=ticket.number,
-                           subject=_("Ticket %(number)s: your turn is near"),
-                           body=_("Ticket %(number)s: %(ahead)s or fewer people are ahead of you. "
-                                  "Please come to the hall."),
-                           params={"number": ticket.number, "ahead": NEAR_FRONT}, channels=["sms"])
-        Ticket.objects.filter(pk__in=[t.pk for t in todo]).update(near_front_notified=True)
-    return len(todo)
 
 
 @transaction.atomic

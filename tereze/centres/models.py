@@ -156,7 +156,6 @@ class Ticket(models.Model):
     operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
     recalls = models.PositiveSmallIntegerField(default=0)
-    near_front_notified = models.BooleanField(default=False)
     out_of_turn = models.BooleanField(default=False)
 
     class Meta:
@@ -194,3 +193,14 @@ class TicketEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["centre", "kind", "at"], name="ticket_event_centre_kind")]
+
+
+class NearFrontNotice(models.Model):
+    """One row per ticket whose holder was texted that their turn is near (so it happens once).
+
+    Kept apart from Ticket and without a database foreign key on purpose: writing it must never
+    lock a waiting ticket's row, or a concurrent call-next (SKIP LOCKED) would pass that ticket over.
+    """
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    at = models.DateTimeField(default=clock.now)
