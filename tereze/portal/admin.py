@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tereze.portal.models import Lockout, Rating
+from tereze.portal.models import Lockout, Rating, TotpDevice
 
 
 class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -31,3 +31,14 @@ class RatingAdmin(ReadOnly):
 @admin.register(Lockout)
 class LockoutAdmin(ReadOnly):
     list_display = ["iin", "since", "until"]
+
+
+@admin.register(TotpDevice)
+class TotpDeviceAdmin(ReadOnly):
+    """An administrator resets a lost phone by deleting the device; the secret is never shown."""
+
+    list_display = ["user", "created_at", "confirmed_at"]
+    fields = ["user", "created_at", "confirmed_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)

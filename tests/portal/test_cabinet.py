@@ -204,3 +204,29 @@ def test_refusal_shows_the_rule_of_the_standard_and_the_reason(world) -> None:
 
 def test_signed_in_citizen_going_to_sign_in_lands_in_the_cabinet(world) -> None:
     assert signed_in_client(world.applicant).get("/signin/")["Location"] == "/cabinet/"
+
+
+def test_cabinet_query_count_does_not_grow_with_applications(world, django_assert_max_num_queries) -> None:
+    client = signed_in_client(world.applicant)
+    for _ in range(3):
+        submit(world)
+    with django_assert_max_num_queries(40) as few:
+        client.get("/cabinet/")
+    for _ in range(12):
+        submit(world)
+    with django_assert_max_num_queries(len(few.captured_queries) + 2):
+        client.get("/cabinet/")
+
+
+def test_demo_command_prints_codes_but_never_in_production(world, monkeypatch) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    Client().post("/signin/", {"iin": world.applicant.iin})
+    out = StringIO()
+    call_command("portal_codes", iin=world.applicant.iin, stdout=out)
+    assert "sign_in" in out.getvalue()
+    monkeypatch.setenv("TEREZE_ENV", "production")
+    with pytest.raises(CommandError):
+        call_command("portal_codes")
