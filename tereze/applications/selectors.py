@@ -116,3 +116,9 @@ def result_by_code(code: str) -> Any:
 
     return (Result.objects.select_related("application", "application__service", "application__body")
             .filter(verification_code=code.strip().upper()).first())
+
+
+def reassignments(*, supervisor: User, limit: int = 50) -> QuerySet[ApplicationEvent]:
+    """The body's reassignments with their written reasons, newest first (the report oversight reads)."""
+    return (ApplicationEvent.objects.filter(kind="reassigned", body_id=supervisor.body_id or 0)
+            .select_related("application", "actor").order_by("-at")[:limit])

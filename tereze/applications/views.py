@@ -75,7 +75,8 @@ def body_supervisor(request: HttpRequest) -> HttpResponse:
     viewer = _user(request)
     rows = _rows(selectors.body_open_work(supervisor=viewer)[:500])
     return render(request, "staff/body_supervisor.html",
-                  {"rows": rows, "overdue": [r for r in rows if r["overdue"]]})
+                  {"rows": rows, "overdue": [r for r in rows if r["overdue"]],
+                   "reassignments": selectors.reassignments(supervisor=viewer)})
 
 
 @staff_only(*BODY_ROLES, *CENTRE_ROLES, Role.AUDITOR, Role.ADMINISTRATOR)

@@ -91,3 +91,12 @@ def test_uploaded_document_opens_for_the_body_and_not_for_outsiders(world, clien
     assert client.get(url).status_code == 404
     client.force_login(world.other_citizen)
     assert client.get(url).status_code == 403
+
+
+def test_supervisor_page_reports_reassignments_with_reasons(world, client) -> None:
+    application = submit(world)
+    actions.application_reassign(application=application, supervisor=world.supervisor,
+                                 reason="The official is on sick leave this week")
+    client.force_login(world.supervisor)
+    page = client.get("/staff/body/").content.decode()
+    assert "The official is on sick leave this week" in page and application.number in page
