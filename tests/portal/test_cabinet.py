@@ -230,3 +230,13 @@ def test_demo_command_prints_codes_but_never_in_production(world, monkeypatch) -
     monkeypatch.setenv("TEREZE_ENV", "production")
     with pytest.raises(CommandError):
         call_command("portal_codes")
+
+
+def test_cabinet_lists_live_tickets_from_the_centres_module_only_to_their_holder(world) -> None:
+    centres = pytest.importorskip("tereze.centres.actions")
+    centres.counter_create(centre=world.centre, number=1, services=[world.service])
+    with clock.frozen(MONDAY):
+        ticket = centres.ticket_issue(centre=world.centre, service=world.service, iin=world.applicant.iin)
+        html = signed_in_client(world.applicant).get("/cabinet/").content.decode()
+        assert ticket.number in html and "place in the queue: 1" in html
+        assert ticket.number not in other_client(world).get("/cabinet/").content.decode()
