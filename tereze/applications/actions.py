@@ -39,9 +39,14 @@ def local_today() -> dt.date:
 
 def _record(application: Application, *, kind: str, to_status: str, actor: User | None,
             payload: dict[str, Any] | None = None, fields: tuple[str, ...] = ()) -> ApplicationEvent:
-    """Move the application to `to_status` (checked against the table) and append its event."""
+    """Move the application to `to_status` (checked against the table), append its event and, when a
+    person acted, the audit entry."""
     ensure_transition(application.status, to_status)
-    return _append(application, kind=kind, to_status=to_status, actor=actor, payload=payload, fields=fields)
+    event = _append(application, kind=kind, to_status=to_status, actor=actor, payload=payload, fields=fields)
+    if actor is not None and actor.pk:
+        audit_record(actor=actor, action=f"application.{kind}", object_type="application",
+                     object_id=application.number, subject_iin=application.applicant_iin)
+    return event
 
 
 def _note(application: Application, *, kind: str, actor: User | None, payload: dict[str, Any],
@@ -522,8 +527,6 @@ def application_decide(*, application: Application, official: User, decision: st
     Result.objects.create(application=application, verification_code=code, approved=approved, created_at=now)
     _record(application, kind="result_ready", to_status=Status.RESULT_READY, actor=official,
             payload={"verification_code": code})
-    audit_record(actor=official, action=f"application.{decision}", object_type="application",
-                 object_id=application.number, subject_iin=application.applicant_iin)
     subject, body = ((messages.APPROVED_SUBJECT, messages.APPROVED_BODY) if approved
                      else (messages.REFUSED_SUBJECT, messages.REFUSED_BODY))
     _tell_applicant(application, "application.approved" if approved else "application.refused", subject, body,

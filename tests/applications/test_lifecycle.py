@@ -166,3 +166,22 @@ def test_api_decision_by_the_assignee(world) -> None:
     response = client.post(f"/api/v1/applications/{application.number}/decision", {"decision": "approve"},
                            content_type="application/json")
     assert response.status_code == 200 and response.json()["status"] == "result_ready"
+
+
+def test_every_action_by_a_person_is_audited(world) -> None:
+    from tereze.core.models import AuditEntry
+
+    application = submit(world)
+    official = application.assignee
+    actions.application_start_review(application=application, official=official)
+    decide(application, "return", document_code="contract", reason="The copy of the contract is unreadable")
+    actions.application_resubmit(application=application, actor=world.citizen)
+    decide(application, "approve")
+    actions.application_issue(application=application, actor=world.operator, signed_on_screen=True)
+    audited = list(AuditEntry.objects.filter(object_id=application.number).order_by("id")
+                   .values_list("action", "actor_id"))
+    assert audited == [
+        ("application.submit", world.operator.pk), ("application.review_started", official.pk),
+        ("application.returned", official.pk), ("application.resubmitted", world.citizen.pk),
+        ("application.review_started", official.pk), ("application.approved", official.pk),
+        ("application.result_ready", official.pk), ("application.issued", world.operator.pk)]
