@@ -166,6 +166,8 @@ def signin_code(request: HttpRequest) -> HttpResponse:
         else:
             next_url = request.session.get("signin_next") or ""
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")  # new session key
+            request.session.pop("signin_code_id", None)
+            request.session.pop("signin_next", None)
             request.session["portal_signed_in_at"] = clock.now().isoformat()
             request.session["portal_person_iin"] = code.iin
             if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
@@ -297,9 +299,11 @@ def application_resubmit(request: HttpRequest, number: str) -> HttpResponse:
     form = ResubmitForm(request.POST, request.FILES, standard=application.standard)
     if form.is_valid():
         uploads = _uploads(request, form)
+        note = form.cleaned_data["note"].strip()
+        if not form.errors and not uploads and not note:
+            form.add_error(None, _("Upload the corrected document or describe what you corrected."))
         if not form.errors:
             try:
-                note = form.cleaned_data["note"].strip()
                 app_actions.application_resubmit(application=application, actor=user, documents=uploads,
                                                  form_data={"correction_note": note} if note else None)
             except DomainError as error:

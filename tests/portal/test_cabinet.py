@@ -87,6 +87,8 @@ def test_returned_application_is_corrected_and_resubmitted(world) -> None:
     client = signed_in_client(world.applicant)
     page = client.get(f"/cabinet/applications/{application.number}/").content.decode()
     assert "The contract is not signed by the seller" in page and 'id="returned"' in page
+    empty = client.post(f"/cabinet/applications/{application.number}/resubmit/", {})
+    assert empty.status_code == 422 and "Upload the corrected document" in empty.content.decode()
     bad = client.post(f"/cabinet/applications/{application.number}/resubmit/",
                       {"doc_contract": SimpleUploadedFile("x.txt", b"hello")})
     assert bad.status_code == 422 and "not a PDF, JPEG or PNG" in bad.content.decode()
