@@ -66,7 +66,7 @@ def build_world(tickets: int, counters: int) -> tuple[list[int], list[int]]:
     from tereze.core.actions import user_create
     from tereze.core.identity import make_iin
     from tereze.core.models import WorkingDayTransfer
-    from tereze.registry.models import Region, Service, StateBody, Standard
+    from tereze.registry.models import Region, Service, Standard, StateBody
 
     call_command("migrate", verbosity=0)
     today = clock.today()
