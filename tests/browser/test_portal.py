@@ -122,3 +122,39 @@ def test_the_same_sign_in_and_application_in_kazakh(page, world, tmp_path) -> No
     assert page.locator("html").get_attribute("lang") == "kk"
     assert page.locator("h1").inner_text() == "Жылжымайтын мүлікті тіркеу"
     assert Application.objects.get(number=number).language == "kk"
+
+
+def test_consultant_helps_a_citizen_apply_and_the_citizen_confirms_with_their_code(browser, live_server, world,
+                                                                                   tmp_path) -> None:
+    from tests import factories
+    from tests.browser.conftest import sign_in
+
+    contract = tmp_path / "contract.pdf"
+    contract.write_bytes(PDF)
+    consultant = factories.staff("consultant", centre_id=world.centre.pk)
+    page = browser.new_context(base_url=live_server.url, locale="en-US").new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, consultant.username)
+    page.goto("/assist/")
+    page.fill("#id_iin", world.applicant.iin)
+    page.click("main form button[type=submit]")
+    page.fill("#assist-confirm #id_code", sms_code(world.applicant.iin, "assist"))
+    page.click("#assist-confirm button[type=submit]")
+    page.wait_for_url("**/assist/session/")
+    page.fill("#q", "real estate")
+    page.click("form[role=search] button[type=submit]")
+    page.click(f"#services a[href='/services/{world.service.code}/apply/']")
+    page.click("#start")
+    page.wait_for_url("**/applicant/")
+    assert "Assisted session" in page.content()
+    page.fill("#id_address", "Астана, ул. Абая, 1")
+    page.click("button[name=next]")
+    page.set_input_files("#id_doc_contract", str(contract))
+    page.click("button[name=next]")
+    page.click("button[name=next]")
+    page.click("#send-code")
+    page.fill("#id_code", sms_code(world.applicant.iin, "confirm"))
+    page.click("#confirm button[type=submit]")
+    page.wait_for_url("**/receipt/")
+    application = Application.objects.get(applicant_iin=world.applicant.iin)
+    assert application.assisted and application.submitted_by_id == consultant.pk
