@@ -27,6 +27,7 @@ from django.test.utils import override_settings
 from tereze.applications import actions
 from tereze.applications.models import Application
 from tereze.applications.states import Status
+from tereze.centres.demo import load_queue_history
 from tereze.centres.models import DEFAULT_HOURS, Centre
 from tereze.core import clock
 from tereze.core.audit import audit_seal
@@ -401,6 +402,8 @@ def demo_country(*, seed: int = 1, scale: float = 1.0, out: Any = sys.stdout,
                 days, per_day=max(2, int(40 * scale)), progress=progress)
         out.write(f"history: {made} applications over {len(days)} days, "
                   f"{Application.objects.exclude(status=Status.DRAFT).count()} in the database\n")
+        out.write(f"queues: {load_queue_history(centres=centres, people=people, days=days[-3:], seed=seed)} "
+                  "tickets in the centres' queues over the last 3 days and today\n")
         sealed = audit_seal()
         out.write(f"audit: {sealed} entries sealed\n")
         run.finished_at = clock.now()
