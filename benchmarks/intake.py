@@ -10,7 +10,16 @@ py-spy samples every worker during the middle level and the script says where th
     .venv/bin/python benchmarks/intake.py --db sqlite --workers 2
 """
 
+# ruff: noqa: E402
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, Python puts benchmarks/ first on the path, where queue.py would shadow the standard
+# library's queue module; put the repository there instead.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
 
 import asyncio
 import os
@@ -23,9 +32,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.common import (  # noqa: E402
+from benchmarks.common import (
     BIN,
     Bench,
     CpuSplit,
