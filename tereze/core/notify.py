@@ -6,12 +6,14 @@ after commit; SMS and voice wait in the outbox for a gateway adapter (`deliver_q
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
@@ -59,6 +61,13 @@ def deliver(ids: list[int]) -> int:
             sent += Notification.objects.filter(pk=notification.pk, status=Notification.Status.QUEUED).update(
                 status=Notification.Status.SENT, sent_at=timezone.now())
     return sent
+
+
+def stragglers(older_than: dt.timedelta = dt.timedelta(minutes=2)) -> QuerySet[Notification, int]:
+    """Queued messages with a live gateway that nobody delivered."""
+    live = [channel for channel, gateway in GATEWAYS.items() if not isinstance(gateway, OutboxOnlyGateway)]
+    return Notification.objects.filter(status=Notification.Status.QUEUED, channel__in=live,
+                                       created_at__lt=timezone.now() - older_than).values_list("pk", flat=True)
 
 
 def _deliver_after_commit(notifications: list[Notification]) -> None:

@@ -4,12 +4,18 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from tereze.core.audit import audit_seal
-from tereze.core.notify import deliver
+from tereze.core.notify import deliver, stragglers
 
 
 @db_task(retries=3, retry_delay=30)
 def deliver_notifications(ids: list[int]) -> int:
     return deliver(ids)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def deliver_stragglers() -> int:
+    """E-mails whose after-commit hand-off was lost (a worker or server died in between)."""
+    return deliver(list(stragglers()))
 
 
 @db_periodic_task(crontab(minute="*"))
