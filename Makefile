@@ -6,7 +6,7 @@ PORT ?= 8000
 TEREZE_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export TEREZE_TEST_DATABASE_URL
 
-.PHONY: install run test lint types test-sqlite test-postgres bench messages worker
+.PHONY: install run test lint types test-sqlite test-postgres bench fuzz messages worker
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,15 @@ test: lint types install
 	  echo "PostgreSQL not reachable at $(TEREZE_TEST_DATABASE_URL): skipped. Databases tested: SQLite"; \
 	fi
 
+# Long runs on PostgreSQL (each script makes and drops its own database); figures are printed.
 bench: install
-	$(BIN)/python benchmarks/intake.py
+	$(BIN)/python benchmarks/intake.py --profile
+	$(BIN)/python benchmarks/flash_crowd.py --threads 16 --api-concurrency 4
+	$(BIN)/python benchmarks/crash.py
+
+# Schemathesis with many examples per operation (make test runs 15).
+fuzz: install
+	TEREZE_FUZZ_EXAMPLES=$${TEREZE_FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/harness/test_schemathesis.py -q
 
 messages: install
 	cd tereze && ../$(BIN)/tereze makemessages -l kk -l ru -l en --no-obsolete && ../$(BIN)/tereze compilemessages

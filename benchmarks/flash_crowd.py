@@ -1,0 +1,141 @@
+"""Flash crowd, scaled down but faithful: TOTAL submissions for one service offered within SECONDS, the
+first tenth of the time at 10x the base rate (the issue's full size: 100,000 in 300 s, 10x for 30 s).
+Arrivals are open-loop (they come whether or not the server keeps up). Overload must be answered:
+beyond capacity the server says 503 + Retry-After, clients come back after it with the same
+Idempotency-Key. Prints 5xx other than 503 (must be 0), lost (must be 0), and whether those admitted
+were served in arrival order.
+
+    .venv/bin/python benchmarks/flash_crowd.py                       # 6,000 in 60 s, 10x for 6 s
+    .venv/bin/python benchmarks/flash_crowd.py --total 100000 --seconds 300
+"""
+
+# ruff: noqa: E402
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, Python puts benchmarks/ first on the path, where queue.py would shadow the standard
+# library's queue module; put the repository there instead.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+import asyncio
+import random
+import shutil
+import time
+
+from benchmarks.common import (
+    Bench,
+    Server,
+    arguments,
+    database_drop,
+    exactly_once_report,
+    new_key,
+    payload,
+    percentile,
+    post_application,
+    prepare,
+)
+
+
+def schedule(total: int, seconds: float) -> list[float]:
+    """Arrival times: the first 10 % of the window at 10x the rate of the rest."""
+    burst = seconds / 10
+    base_rate = total / (burst * 10 + (seconds - burst))
+    in_burst = round(base_rate * 10 * burst)
+    times = sorted(random.uniform(0, burst) for _ in range(in_burst))  # noqa: S311
+    times += sorted(random.uniform(burst, seconds) for _ in range(total - in_burst))  # noqa: S311
+    return times
+
+
+async def crowd(bench: Bench, server: Server, arrivals: list[float], deadline: float) -> dict[str, object]:
+    import aiohttp
+
+    first_try_ok: list[tuple[float, str]] = []
+    acknowledged: dict[str, str] = {}
+    latencies: list[float] = []
+    counts: dict[str, int] = {}
+    lost = 0
+    started = time.monotonic()
+    connector = aiohttp.TCPConnector(limit=800)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        async def applicant(n: int, at: float) -> None:
+            nonlocal lost
+            await asyncio.sleep(max(0.0, started + at - time.monotonic()))
+            key, first, arrived = new_key(), True, time.monotonic()
+            while True:
+                outcome = await post_application(session, server.url, bench.token, payload(bench, n), key)
+                counts[str(outcome.status)] = counts.get(str(outcome.status), 0) + 1
+                if outcome.status == 201:
+                    acknowledged[key] = outcome.number
+                    latencies.append(time.monotonic() - arrived)
+                    if first:
+                        first_try_ok.append((arrived, outcome.number))
+                    return
+                if 400 <= outcome.status < 500 and outcome.status != 429:
+                    lost += 1
+                    return
+                if time.monotonic() > started + deadline:
+                    lost += 1
+                    return
+                first = False
+                wait = outcome.retry_after or 1.0
+                await asyncio.sleep(wait + random.random() * wait)  # noqa: S311
+
+        await asyncio.gather(*(applicant(n, at) for n, at in enumerate(arrivals)))
+    return {"acknowledged": acknowledged, "latencies": latencies, "counts": counts, "lost": lost,
+            "first_try_ok": first_try_ok, "elapsed": time.monotonic() - started}
+
+
+def order_figures(database_url: str, first_try_ok: list[tuple[float, str]]) -> tuple[float, float]:
+    """For applications admitted at first try: how long, at most and at p99, an applicant who arrived
+    earlier was overtaken by one who arrived later (by acceptance time in the database)."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        accepted = dict(conn.execute("SELECT number, extract(epoch FROM accepted_at) FROM applications_application"
+                                     " WHERE accepted_at IS NOT NULL").fetchall())
+    rows = sorted((float(accepted[number]), arrived) for arrived, number in first_try_ok if number in accepted)
+    overtaken, latest_arrival = [], float("-inf")
+    for _, arrived in rows:  # in acceptance order: how much earlier than someone already served did I arrive?
+        overtaken.append(max(0.0, latest_arrival - arrived))
+        latest_arrival = max(latest_arrival, arrived)
+    return (max(overtaken) if overtaken else 0.0), percentile(overtaken, 99)
+
+
+def main() -> None:
+    parser = arguments(__doc__ or "", database="bench_flash")
+    parser.add_argument("--total", type=int, default=6000)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--give-up", type=float, default=None, help="a client gives up after (default 3x window)")
+    args = parser.parse_args()
+    bench = prepare(args)
+    server = Server(bench.env, workers=args.workers, threads=args.threads).start()
+    try:
+        arrivals = schedule(args.total, args.seconds)
+        burst_rate = sum(1 for a in arrivals if a < args.seconds / 10) / (args.seconds / 10)
+        print(f"Flash crowd: {args.total} submissions in {args.seconds:.0f} s, {burst_rate:.0f}/s for the first "
+              f"{args.seconds / 10:.0f} s then {len(arrivals) / args.seconds:.0f}/s on average; gunicorn "
+              f"{args.workers}x{args.threads}, TEREZE_API_CONCURRENCY={bench.env.get('TEREZE_API_CONCURRENCY', '8')}")
+        result = asyncio.run(crowd(bench, server, arrivals, args.give_up or args.seconds * 3))
+        counts: dict[str, int] = result["counts"]  # type: ignore[assignment]
+        latencies: list[float] = result["latencies"]  # type: ignore[assignment]
+        server_errors = sum(v for k, v in counts.items() if k.startswith("5") and k != "503")
+        report = exactly_once_report(bench.database_url, result["acknowledged"])  # type: ignore[arg-type]
+        overtaken_max, overtaken_p99 = order_figures(bench.database_url, result["first_try_ok"])  # type: ignore[arg-type]
+        print(f"  responses {dict(sorted(counts.items()))} (0 = no answer: connection refused or timed out)")
+        print(f"  accepted {report['acknowledged']} of {args.total} in {result['elapsed']:.0f} s; "
+              f"5xx other than 503: {server_errors}; lost: {result['lost'] + report['lost']}; "
+              f"duplicated: {report['duplicated']}")
+        print(f"  time from arrival to 201 (with waits after 503): p50 {percentile(latencies, 50):.1f} s, "
+              f"p99 {percentile(latencies, 99):.1f} s, max {max(latencies or [0]):.1f} s")
+        print(f"  arrival order among those admitted at first try: overtaken by a later arrival at most "
+              f"{overtaken_max * 1000:.0f} ms (p99 {overtaken_p99 * 1000:.0f} ms)")
+    finally:
+        server.stop()
+        database_drop(args)
+        shutil.rmtree(bench.data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
