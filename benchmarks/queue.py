@@ -3,8 +3,11 @@
 Each counter is a separate process (so the figures are the database's, not Python's GIL) that
 calls `ticket_call_next` through the real action (lock the counter, SELECT ... FOR UPDATE SKIP
 LOCKED the lowest-ranked ticket, update it, append its event and audit entry, commit) and then
-marks the ticket "did not come" to free the counter (not timed). Prints call-next p50/p95/p99
-latency and tickets called per second, and asserts no ticket was called twice.
+marks the ticket "did not come" to free the counter (not timed). As in production, the task
+queue is Redis (a private redis-server the script starts): the near-front SMS check is queued for
+a worker after each call; the script runs those tasks afterwards and says how long they took.
+Prints call-next p50/p95/p99 latency and tickets called per second, and asserts no ticket was
+called twice.
 
     .venv/bin/python benchmarks/queue.py                 # 1,000 tickets, 60 counters
     .venv/bin/python benchmarks/queue.py --tickets 5000 --counters 30 --keep
@@ -26,9 +29,11 @@ sys.path.insert(0, str(_HERE.parent))
 import argparse  # noqa: E402
 import multiprocessing as mp  # noqa: E402
 import os  # noqa: E402
+import socket  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import time  # noqa: E402
-from collections import Counter  # noqa: E402
+from collections import Counter as Tally  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 ALL_DAY = {str(day): ["00:00", "23:59"] for day in range(7)}
@@ -41,9 +46,26 @@ def admin_sql(statement: str) -> None:
         connection.execute(statement)
 
 
-def setup_django(database: str) -> None:
+def start_redis() -> tuple[subprocess.Popen[bytes], int]:
+    """A private Redis for the task queue (as in production): the near-front SMS check is queued
+    for a worker after each call instead of running on the operator's request."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        with socket.socket() as client:
+            if client.connect_ex(("127.0.0.1", port)) == 0:
+                return server, port
+        time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
+
+
+def setup_django(database: str, redis_port: int) -> None:
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     os.environ["DATABASE_URL"] = f"{base}/{database}"
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tereze.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
@@ -111,18 +133,31 @@ def operate(counter_id: int, operator_id: int, barrier: object, results: object)
     connections.close_all()  # never share the parent's socket
     counter = Counter.objects.get(pk=counter_id)
     operator = User.objects.get(pk=operator_id)
-    timings: list[tuple[int, float]] = []
+    timings: list[tuple[int, float, float]] = []
+    in_database = [0.0]
+    by_statement: Tally[str] = Tally()
+
+    def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - began
+            in_database[0] += spent
+            by_statement[" ".join(sql.split()[:4])[:60]] += spent
+
     barrier.wait()  # type: ignore[attr-defined]
     while True:
-        began = time.perf_counter()
-        ticket = actions.ticket_call_next(counter=counter, operator=operator)
+        began, in_database[0] = time.perf_counter(), 0.0
+        with connections["default"].execute_wrapper(timed):
+            ticket = actions.ticket_call_next(counter=counter, operator=operator)
         elapsed = time.perf_counter() - began
         if ticket is None:
             break
-        timings.append((ticket.pk, elapsed))
+        timings.append((ticket.pk, elapsed, in_database[0]))
         actions.ticket_no_show(ticket=ticket, operator=operator)
     connections.close_all()
-    results.put(timings)  # type: ignore[attr-defined]
+    results.put((timings, dict(by_statement)))  # type: ignore[attr-defined]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -140,8 +175,9 @@ def main() -> None:
 
     admin_sql(f'DROP DATABASE IF EXISTS "{args.database}"')
     admin_sql(f'CREATE DATABASE "{args.database}"')
+    redis, redis_port = start_redis()
     try:
-        setup_django(args.database)
+        setup_django(args.database, redis_port)
         from django.db import connections
 
         began = time.perf_counter()
@@ -159,9 +195,12 @@ def main() -> None:
             worker.start()
         barrier.wait()
         started = time.perf_counter()
-        timings: list[tuple[int, float]] = []
+        timings: list[tuple[int, float, float]] = []
+        statements: Tally[str] = Tally()
         for _ in workers:
-            timings.extend(results.get())
+            got, spent = results.get()
+            timings.extend(got)
+            statements.update(spent)
         wall = time.perf_counter() - started
         for worker in workers:
             worker.join()
@@ -169,24 +208,40 @@ def main() -> None:
 
         from tereze.centres.models import Ticket, TicketEvent
 
-        called = [pk for pk, _ in timings]
-        twice = [pk for pk, n in Counter(called).items() if n > 1]
+        called = [pk for pk, _, _ in timings]
+        twice = [pk for pk, n in Tally(called).items() if n > 1]
         assert not twice, f"tickets called twice: {twice[:10]}"
         assert len(called) == args.tickets, f"called {len(called)} of {args.tickets}"
-        events = Counter(TicketEvent.objects.filter(kind="called").values_list("ticket_id", flat=True))
+        events = Tally(TicketEvent.objects.filter(kind="called").values_list("ticket_id", flat=True))
         assert len(events) == args.tickets and max(events.values()) == 1, "event log disagrees"
         assert not Ticket.objects.filter(status="waiting").exists()
 
-        latencies = [seconds * 1000 for _, seconds in timings]
+        latencies = [seconds * 1000 for _, seconds, _ in timings]
+        database = [seconds * 1000 for _, _, seconds in timings]
         print(f"call-next over {len(latencies)} calls by {args.counters} concurrent counters (PostgreSQL):")
         print(f"  p50 {percentile(latencies, 50):.2f} ms   p95 {percentile(latencies, 95):.2f} ms   "
               f"p99 {percentile(latencies, 99):.2f} ms   max {max(latencies):.2f} ms   "
               f"mean {statistics.fmean(latencies):.2f} ms")
+        print(f"  of which in SQL statements (BEGIN/COMMIT not included; lock and CPU waits are): "
+              f"p50 {percentile(database, 50):.2f} ms   p99 {percentile(database, 99):.2f} ms")
+        print("  database time by statement (ms per call-next): " + "; ".join(
+            f"{sql} {seconds * 1000 / len(timings):.2f}" for sql, seconds in statements.most_common(6)))
         print(f"  {len(called) / wall:.0f} tickets/s called (each counter also marks its ticket, untimed; "
               f"{wall:.2f} s wall)")
         print("  no ticket called twice; one CALLED event per ticket")
+
+        from huey.contrib.djhuey import HUEY
+
+        import tereze.centres.tasks  # noqa: F401 - registers the task with this process's queue
+
+        queued, began = HUEY.pending_count(), time.perf_counter()
+        while (task := HUEY.dequeue()) is not None:
+            HUEY.execute(task)
+        print(f"  near-front SMS checks queued for the worker: {queued}, run afterwards in "
+              f"{time.perf_counter() - began:.2f} s")
         connections.close_all()
     finally:
+        redis.terminate()
         if not args.keep:
             admin_sql(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
 

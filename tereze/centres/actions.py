@@ -456,7 +456,13 @@ def _call(ticket: Ticket, *, counter: Counter, actor: User, now: dt.datetime, ki
           payload={"waited_seconds": int((now - ticket.issued_at).total_seconds()), **(payload or {})},
           fields=tuple(fields))
     _audit(actor, f"ticket.{kind}", ticket, counter=counter.number, **(payload or {}))
-    transaction.on_commit(lambda: notify_near_front(counter=counter))
+    transaction.on_commit(lambda: _enqueue_near_front(counter.pk))
+
+
+def _enqueue_near_front(counter_id: int) -> None:
+    from tereze.centres.tasks import near_front_sms  # the task module imports this one
+
+    near_front_sms(counter_id)
 
 
 def notify_near_front(*, counter: Counter) -> int:

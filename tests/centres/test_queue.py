@@ -200,3 +200,14 @@ def test_ticket_not_found_in_other_centre_selector(hall, monday) -> None:
     with pytest.raises(NotFound):
         selectors.ticket_get(ticket_id=t.pk, viewer=hall.other_operator)
     assert selectors.ticket_get(ticket_id=t.pk, viewer=hall.operators[0]).pk == t.pk
+
+
+def test_sweep_closes_finished_days_only(hall) -> None:
+    from tereze.centres.tasks import queue_sweep
+
+    with clock.frozen(MONDAY):
+        take(hall, 0)
+        assert queue_sweep() == {"cancelled": 0, "lapsed": 0}  # open: today's queue stays
+    with clock.frozen(MONDAY.replace(hour=20, minute=30)):
+        assert queue_sweep() == {"cancelled": 1, "lapsed": 0}
+        assert queue_sweep() == {"cancelled": 0, "lapsed": 0}
