@@ -95,6 +95,20 @@ def board(request: HttpRequest, centre_id: int) -> HttpResponse:
                                                   "api": reverse("api:board", args=[centre.pk])})
 
 
+# ---------------------------------------------------------------- staff
+
+@staff_only(*CENTRE_ROLES, *NATIONWIDE_ROLES)
+def queue_home(request: HttpRequest) -> HttpResponse:
+    """The one "Queue" link: operators to their counter, managers to their centre, analysts to the
+    situational centre."""
+    role = _user(request).role
+    if role in (Role.OPERATOR, Role.CONSULTANT):
+        return redirect("queue-console")
+    if role in MANAGERS and role != Role.ADMINISTRATOR:
+        return redirect("queue-manager")
+    return redirect("queue-situation")
+
+
 # ---------------------------------------------------------------- the operator's console
 
 @staff_only(Role.OPERATOR, Role.CONSULTANT, Role.CENTRE_SUPERVISOR, Role.CENTRE_MANAGER)

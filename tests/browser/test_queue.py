@@ -55,4 +55,5 @@ def test_kiosk_board_console_into_intake(page, browser) -> None:
     page.click("button[value=finish]")
     page.wait_for_url(f"**/staff/intake/{service.code}/?applicant={person.iin}*")
     assert page.locator("h1").inner_text() == service.name_ru
+    assert page.input_value("#id_applicant_id") == person.iin  # intake opens for this citizen
     board.close()

@@ -138,3 +138,11 @@ def test_citizen_sees_their_ticket_position(hall, monday) -> None:
 def test_hall_pages_are_public(hall, path) -> None:
     with clock.frozen(MONDAY + dt.timedelta(hours=1)):
         assert Client().get(path.format(id=hall.centre.pk)).status_code == 200
+
+
+def test_queue_link_leads_each_role_to_its_page(hall) -> None:
+    for user, target in ((hall.operators[0], "/staff/counter/"), (hall.manager, "/staff/centre/"),
+                         (hall.analyst, "/staff/situation/")):
+        client = Client()
+        client.force_login(user)
+        assert client.get("/staff/queue-home/")["Location"] == target
