@@ -6,7 +6,7 @@ import json
 from typing import Any, cast
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Router
@@ -110,6 +110,25 @@ def request_too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpRespo
 @api.exception_handler(BodyRejected)
 def body_rejected(request: HttpRequest, error: BodyRejected) -> HttpResponse:
     return api.create_response(request, {"detail": error.message}, status=error.status)
+
+
+def _retry_later(request: HttpRequest) -> HttpResponse:
+    response = api.create_response(request, {"detail": "the database is unavailable for a moment; retry "
+                                                       "with the same Idempotency-Key"}, status=503)
+    response["Retry-After"] = "1"
+    return response
+
+
+@api.exception_handler(OperationalError)
+def database_unavailable(request: HttpRequest, error: OperationalError) -> HttpResponse:
+    """The database restarted or dropped the connection (Django reconnects on the next request), or a
+    deadlock/serialisation failure: nothing was committed, so the client may safely retry."""
+    return _retry_later(request)
+
+
+@api.exception_handler(InterfaceError)
+def connection_lost(request: HttpRequest, error: InterfaceError) -> HttpResponse:
+    return _retry_later(request)
 
 
 @api.exception_handler(DataError)
