@@ -211,7 +211,8 @@ def _next_number(centre: Centre, day: dt.date, letter: str) -> int:
 
 
 def _new_ticket(*, centre: Centre, kind: str, service: Service | None, iin: str, priority: str,
-                appointment: Appointment | None, actor: User | None, channel: str) -> Ticket:
+                appointment: Appointment | None, actor: User | None, channel: str,
+                idempotency_key: str | None = None) -> Ticket:
     now = clock.now()
     if not hours.is_open_at(centre, now):
         raise ValidationFailed(str(_("the centre is closed now")), {"centre": "closed"})
@@ -230,7 +231,7 @@ def _new_ticket(*, centre: Centre, kind: str, service: Service | None, iin: str,
         appointment=appointment, status=TicketStatus.WAITING, issued_at=now, due_at=due_at,
         rank_at=rank_for(arrived_at=now, priority=priority, appointment_at=appointment.slot_start if appointment
                          else None),
-        code=secrets.token_hex(6).upper(),
+        code=secrets.token_hex(6).upper(), idempotency_key=idempotency_key or None,
     )
     ticket.seq = _next_number(centre, day, letter)
     ticket.number = f"{letter}-{ticket.seq:03d}"
@@ -238,6 +239,9 @@ def _new_ticket(*, centre: Centre, kind: str, service: Service | None, iin: str,
         with transaction.atomic():
             ticket.save()
     except IntegrityError:
+        replay = _replayed(centre, idempotency_key)
+        if replay is not None:
+            return replay
         raise Conflict(str(_("this IIN already holds a ticket for this service here; it cannot take another")),
                        iin="active ticket exists") from None
     TicketEvent.objects.create(
@@ -249,15 +253,25 @@ def _new_ticket(*, centre: Centre, kind: str, service: Service | None, iin: str,
     return ticket
 
 
+def _replayed(centre: Centre, idempotency_key: str | None) -> Ticket | None:
+    if not idempotency_key:
+        return None
+    return Ticket.objects.filter(centre=centre, idempotency_key=idempotency_key).first()
+
+
 @transaction.atomic
 def ticket_issue(*, centre: Centre, kind: str = TicketKind.APPLICATION, service: Service | None = None,
                  iin: str = "", priority: str = Priority.NONE, actor: User | None = None,
-                 channel: str = "kiosk") -> Ticket:
+                 channel: str = "kiosk", idempotency_key: str | None = None) -> Ticket:
     """Take a ticket at the kiosk (or through the API): bound to the IIN, one active per IIN, service
-    and centre. Records ISSUED. Priority is declared here and its proof checked by the operator."""
+    and centre. Records ISSUED. Priority is declared here and its proof checked by the operator.
+    The same idempotency key at the same centre returns the first ticket, never a second one."""
+    replay = _replayed(centre, idempotency_key)
+    if replay is not None:
+        return replay
     iin = _check_identity(kind, iin)
     return _new_ticket(centre=centre, kind=kind, service=service, iin=iin, priority=priority, appointment=None,
-                       actor=actor, channel=channel)
+                       actor=actor, channel=channel, idempotency_key=idempotency_key)
 
 
 # ---------------------------------------------------------------- appointments

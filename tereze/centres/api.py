@@ -4,9 +4,9 @@ have the same side effects as the pages (board, events, audit, notifications).""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Query, Router, Status
+from ninja import Header, Query, Router, Status
 from ninja.security import django_auth
 
 from tereze.applications.schemas import ErrorOut
@@ -67,13 +67,20 @@ def appointment_out(appointment: Appointment) -> AppointmentOut:
 
 @router.post("/centres/{centre_id}/tickets", response={201: TicketOut, **ERRORS},
              summary="Take a ticket (kiosk devices and centre staff)")
-def ticket_take(request: HttpRequest, centre_id: int, payload: TicketIn) -> Status[TicketOut]:
+def ticket_take(request: HttpRequest, centre_id: int, payload: TicketIn, response: HttpResponse,
+                idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+                ) -> Status[TicketOut]:
+    """A repeated request with the same Idempotency-Key returns the same ticket."""
     viewer = _user(request)
     if viewer.role not in CENTRE_ROLES and viewer.role != Role.ADMINISTRATOR:
         raise Forbidden("tickets are issued by the centre's kiosks and staff")
     centre = selectors.centre_get(centre_id=centre_id, viewer=viewer)
+    key = f"api:{viewer.pk}:{idempotency_key}" if idempotency_key else None
+    if key and selectors.ticket_by_idempotency_key(centre=centre, key=key) is not None:
+        response["Idempotent-Replayed"] = "true"
     ticket = actions.ticket_issue(centre=centre, kind=payload.kind, service=_service(payload.service_code),
-                                  iin=payload.iin, priority=payload.priority, actor=viewer, channel="api")
+                                  iin=payload.iin, priority=payload.priority, actor=viewer, channel="api",
+                                  idempotency_key=key)
     return Status(201, ticket_out(ticket))
 
 

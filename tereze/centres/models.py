@@ -157,11 +157,14 @@ class Ticket(models.Model):
                                  related_name="+")
     recalls = models.PositiveSmallIntegerField(default=0)
     out_of_turn = models.BooleanField(default=False)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True,
+                                       help_text="a repeated request (kiosk double press, API retry) gets this ticket")
 
     class Meta:
         ordering = ["rank_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["centre", "day", "letter", "seq"], name="one_ticket_per_number"),
+            models.UniqueConstraint(fields=["centre", "idempotency_key"], name="one_ticket_per_idempotency_key"),
             models.UniqueConstraint(fields=["centre", "service", "iin"],
                                     condition=models.Q(status__in=sorted(ACTIVE)) & ~models.Q(iin=""),
                                     name="one_active_ticket_per_iin_service"),

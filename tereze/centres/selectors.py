@@ -88,6 +88,10 @@ def ticket_by_number(*, centre: Centre, number: str) -> Ticket:
     return ticket
 
 
+def ticket_by_idempotency_key(*, centre: Centre, key: str) -> Ticket | None:
+    return Ticket.objects.filter(centre=centre, idempotency_key=key).first()
+
+
 def ticket_by_code(*, code: str) -> Ticket:
     ticket = Ticket.objects.select_related("centre", "service", "counter").filter(
         code=(code or "").strip().upper()).first()

@@ -3,6 +3,7 @@ situational centre, and the citizen's queue. Thin: a selector or one action each
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from urllib.parse import urlencode
 
@@ -63,8 +64,10 @@ def kiosk(request: HttpRequest, centre_id: int) -> HttpResponse:
             if "take" in request.POST and form.is_valid():
                 data = form.cleaned_data
                 service = Service.objects.filter(code=data["service"]).first() if data["service"] else None
+                token = request.POST.get("kiosk_token", "")[:60]
                 ticket = actions.ticket_issue(centre=centre, kind=data["kind"], service=service, iin=data["iin"],
-                                              priority=data["priority"], actor=_kiosk_actor(request))
+                                              priority=data["priority"], actor=_kiosk_actor(request),
+                                              idempotency_key=f"kiosk:{token}" if token else None)
                 return redirect("queue-ticket-status", ticket.code)
             if "check_in" in request.POST and check_in.is_valid():
                 ticket = actions.appointment_check_in(centre=centre, actor=_kiosk_actor(request),
@@ -72,7 +75,8 @@ def kiosk(request: HttpRequest, centre_id: int) -> HttpResponse:
                 return redirect("queue-ticket-status", ticket.code)
         except DomainError as error:
             _add_errors(form if "take" in request.POST else check_in, error)
-    return render(request, "centres/kiosk.html", {"centre": centre, "form": form, "check_in": check_in})
+    return render(request, "centres/kiosk.html", {"centre": centre, "form": form, "check_in": check_in,
+                                                  "kiosk_token": secrets.token_urlsafe(16)})
 
 
 @require_GET

@@ -146,3 +146,28 @@ def test_queue_link_leads_each_role_to_its_page(hall) -> None:
         client = Client()
         client.force_login(user)
         assert client.get("/staff/queue-home/")["Location"] == target
+
+
+def test_api_same_idempotency_key_returns_the_same_ticket(hall, monday) -> None:
+    client = api_client(hall.operators[0])
+    consult = {"kind": "consultation"}
+    first = client.post(f"/api/v1/centres/{hall.centre.pk}/tickets", consult, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="press-1")
+    again = client.post(f"/api/v1/centres/{hall.centre.pk}/tickets", consult, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="press-1")
+    other = client.post(f"/api/v1/centres/{hall.centre.pk}/tickets", consult, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="press-2")
+    assert first.json()["id"] == again.json()["id"] != other.json()["id"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert Ticket.objects.count() == 2
+
+
+def test_situation_queries_do_not_grow_with_centres(hall, monday, django_assert_max_num_queries) -> None:
+    from tereze.centres import selectors
+    from tests import factories
+
+    for _ in range(5):
+        factories.CentreFactory()
+    with django_assert_max_num_queries(10):
+        rows = selectors.situation(viewer=hall.analyst)
+    assert len(rows) == 7
