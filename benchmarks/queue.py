@@ -9,7 +9,8 @@ a worker after each call; the script runs those tasks afterwards and says how lo
 Prints call-next p50/p95/p99 latency and tickets called per second, and asserts no ticket was
 called twice.
 
-    .venv/bin/python benchmarks/queue.py                 # 1,000 tickets, 60 counters
+    .venv/bin/python benchmarks/queue.py                 # 1,000 tickets, 60 counters, 60 processes
+    .venv/bin/python benchmarks/queue.py --processes 4   # the same 60 counters through 4 workers
     .venv/bin/python benchmarks/queue.py --tickets 5000 --counters 30 --keep
 
 The script creates its own PostgreSQL database (default bench_queue) and drops it at the end.
@@ -122,8 +123,9 @@ def build_world(tickets: int, counters: int) -> tuple[list[int], list[int]]:
     return counter_ids, operator_ids
 
 
-def operate(counter_id: int, operator_id: int, barrier: object, results: object) -> None:
-    """One counter: call next until nobody is left. Runs in a forked child with its own connection."""
+def operate(pairs: list[tuple[int, int]], barrier: object, results: object) -> None:
+    """Serve these counters (each with its operator) until nobody is left: one process with its own
+    connection, taking its counters in turn, as one web worker serves many consoles."""
     from django.db import connections
 
     from tereze.centres import actions
@@ -131,8 +133,7 @@ def operate(counter_id: int, operator_id: int, barrier: object, results: object)
     from tereze.core.models import User
 
     connections.close_all()  # never share the parent's socket
-    counter = Counter.objects.get(pk=counter_id)
-    operator = User.objects.get(pk=operator_id)
+    desks = [(Counter.objects.get(pk=c), User.objects.get(pk=o)) for c, o in pairs]
     timings: list[tuple[int, float, float]] = []
     in_database = [0.0]
     by_statement: Tally[str] = Tally()
@@ -147,15 +148,18 @@ def operate(counter_id: int, operator_id: int, barrier: object, results: object)
             by_statement[" ".join(sql.split()[:4])[:60]] += spent
 
     barrier.wait()  # type: ignore[attr-defined]
-    while True:
-        began, in_database[0] = time.perf_counter(), 0.0
-        with connections["default"].execute_wrapper(timed):
-            ticket = actions.ticket_call_next(counter=counter, operator=operator)
-        elapsed = time.perf_counter() - began
-        if ticket is None:
-            break
-        timings.append((ticket.pk, elapsed, in_database[0]))
-        actions.ticket_no_show(ticket=ticket, operator=operator)
+    while desks:
+        for desk in list(desks):
+            counter, operator = desk
+            began, in_database[0] = time.perf_counter(), 0.0
+            with connections["default"].execute_wrapper(timed):
+                ticket = actions.ticket_call_next(counter=counter, operator=operator)
+            elapsed = time.perf_counter() - began
+            if ticket is None:
+                desks.remove(desk)
+                continue
+            timings.append((ticket.pk, elapsed, in_database[0]))
+            actions.ticket_no_show(ticket=ticket, operator=operator)
     connections.close_all()
     results.put((timings, dict(by_statement)))  # type: ignore[attr-defined]
 
@@ -169,6 +173,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else "")
     parser.add_argument("--tickets", type=int, default=1000)
     parser.add_argument("--counters", type=int, default=60)
+    parser.add_argument("--processes", type=int, default=None,
+                        help="client processes sharing the counters (default: one per counter)")
     parser.add_argument("--database", default="bench_queue")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
@@ -187,10 +193,12 @@ def main() -> None:
         connections.close_all()
 
         context = mp.get_context("fork")
-        barrier = context.Barrier(args.counters + 1)
+        processes = min(args.processes or args.counters, args.counters)
+        pairs = list(zip(counter_ids, operator_ids, strict=True))
+        barrier = context.Barrier(processes + 1)
         results = context.Queue()
-        workers = [context.Process(target=operate, args=(c, o, barrier, results))
-                   for c, o in zip(counter_ids, operator_ids, strict=True)]
+        workers = [context.Process(target=operate, args=(pairs[n::processes], barrier, results))
+                   for n in range(processes)]
         for worker in workers:
             worker.start()
         barrier.wait()
@@ -218,7 +226,8 @@ def main() -> None:
 
         latencies = [seconds * 1000 for _, seconds, _ in timings]
         database = [seconds * 1000 for _, _, seconds in timings]
-        print(f"call-next over {len(latencies)} calls by {args.counters} concurrent counters (PostgreSQL):")
+        print(f"call-next over {len(latencies)} calls by {args.counters} counters in {processes} concurrent "
+              f"client processes (PostgreSQL, {os.cpu_count()} CPUs):")
         print(f"  p50 {percentile(latencies, 50):.2f} ms   p95 {percentile(latencies, 95):.2f} ms   "
               f"p99 {percentile(latencies, 99):.2f} ms   max {max(latencies):.2f} ms   "
               f"mean {statistics.fmean(latencies):.2f} ms")
