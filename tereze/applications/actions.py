@@ -10,8 +10,10 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from tereze.applications import messages
 from tereze.applications.models import Application, ApplicationDocument, ApplicationEvent, Result
@@ -120,10 +122,11 @@ def _validate(submission: Submission, *, today: dt.date, already_handed_in: froz
     standard = standard_for_intake(code=submission.service_code, on=today)
     if standard is None:
         if not Service.objects.filter(code=submission.service_code).exists():
-            raise ValidationFailed(f"there is no service with code '{submission.service_code}'",
-                                   {"service_code": "unknown service"})
-        raise ValidationFailed(f"service {submission.service_code} has no standard in force on {today}",
-                               {"service_code": "no standard in force"})
+            raise ValidationFailed(_("There is no service with code '%(code)s'.") % {"code": submission.service_code},
+                                   {"service_code": _("unknown service")})
+        raise ValidationFailed(_("Service %(code)s has no standard in force on %(day)s.")
+                               % {"code": submission.service_code, "day": today},
+                               {"service_code": _("no standard in force")})
     service = standard.service
 
     try:
@@ -140,10 +143,13 @@ def _validate(submission: Submission, *, today: dt.date, already_handed_in: froz
         errors["applicant_id"] = str(error)
 
     if submission.channel not in Channel.values:
-        errors["channel"] = f"unknown channel '{submission.channel}'; one of {', '.join(Channel.values)}"
+        errors["channel"] = _("unknown channel '%(channel)s'; one of %(known)s") % {
+            "channel": submission.channel, "known": ", ".join(Channel.values)}
     elif not standard.allows_channel(submission.channel):
-        errors["channel"] = (f"service {service.code} is not offered through '{submission.channel}' "
-                             f"(offered: {', '.join(standard.channels)}; access: {standard.access_model})")
+        errors["channel"] = _("service %(code)s is not offered through '%(channel)s' (offered: %(offered)s; "
+                              "access: %(access)s)") % {"code": service.code, "channel": submission.channel,
+                                                        "offered": ", ".join(standard.channels),
+                                                        "access": standard.access_model}
 
     tier = None
     if submission.tier_code:
@@ -151,7 +157,8 @@ def _validate(submission: Submission, *, today: dt.date, already_handed_in: froz
         tier = tiers.get(submission.tier_code)
         if tier is None:
             offered = ", ".join(tiers) or "none"
-            errors["tier_code"] = f"unknown tier '{submission.tier_code}' (offered: {offered})"
+            errors["tier_code"] = _("unknown tier '%(tier)s' (offered: %(offered)s)") % {
+                "tier": submission.tier_code, "offered": offered}
 
     handed_in = {d.code for d in submission.documents} | already_handed_in
     required = list(standard.documents.all())
@@ -163,19 +170,21 @@ def _validate(submission: Submission, *, today: dt.date, already_handed_in: froz
             record = None if "applicant_id" in errors else registers.fetch(
                 register=document.register_name, document_code=document.code, applicant_id=submission.applicant_id)
             if record is None and "applicant_id" not in errors:
-                missing.append(f"{document.code} (the {document.register_name} register holds no record)")
+                missing.append(_("%(document)s (the %(register)s register holds no record)") % {
+                    "document": document.code, "register": document.register_name})
             elif record is not None:
                 register_records.append({"code": document.code, "register": document.register_name, "data": record})
         elif document.code not in handed_in:
             missing.append(document.code)
     if missing:
-        errors["documents"] = "missing: " + ", ".join(missing)
+        errors["documents"] = _("missing: %(documents)s") % {"documents": ", ".join(missing)}
     unknown = handed_in - known
     if unknown:
-        errors["documents.unknown"] = f"not part of this standard: {', '.join(sorted(unknown))}"
+        errors["documents.unknown"] = _("not part of this standard: %(documents)s") % {
+            "documents": ", ".join(sorted(unknown))}
     if errors:
-        raise ValidationFailed("the application is not complete: " + "; ".join(
-            f"{k}: {v}" for k, v in errors.items()), errors)
+        raise ValidationFailed(_("The application is not complete: %(problems)s") % {
+            "problems": "; ".join(f"{k}: {v}" for k, v in errors.items())}, errors)
     return service, standard, tier, register_records
 
 
@@ -496,14 +505,15 @@ def application_decide(*, application: Application, official: User, decision: st
             ground = application.standard.refusal_grounds.filter(code=ground_code).first()
             if ground is None:
                 offered = ", ".join(application.standard.refusal_grounds.values_list("code", flat=True))
-                errors["ground_code"] = f"cite a refusal ground of the standard (one of: {offered or 'none'})"
+                errors["ground_code"] = _("cite a refusal ground of the standard (one of: %(offered)s)") % {
+                    "offered": offered or "-"}
         if decision == Decision.RETURN and not application.standard.documents.filter(code=document_code).exists() \
                 and not document_code.startswith("field:"):
-            errors["document_code"] = "name the document (its code) or the field (field:<name>) to correct"
+            errors["document_code"] = _("name the document (its code) or the field (field:<name>) to correct")
         if len(reason.strip()) < REASON_MIN_LENGTH:
-            errors["reason"] = f"write the reason (at least {REASON_MIN_LENGTH} characters)"
+            errors["reason"] = _("write the reason (at least %(n)s characters)") % {"n": REASON_MIN_LENGTH}
     if errors:
-        raise ValidationFailed("the decision is incomplete", errors)
+        raise ValidationFailed(_("The decision is incomplete."), errors)
     _start_review(application, official)
     now = clock.now()
     if decision == Decision.RETURN:
@@ -664,8 +674,8 @@ def application_issue(*, application: Application, actor: User, confirmation_cod
         code_matches = bool(result.confirmation_code_hash) and \
             _code_hash(confirmation_code) == result.confirmation_code_hash
         if not (code_matches or signed_on_screen):
-            raise ValidationFailed("the confirmation code does not match",
-                                   {"confirmation_code": "ask the applicant for the code sent to them"})
+            raise ValidationFailed(_("The confirmation code does not match."),
+                                   {"confirmation_code": _("ask the applicant for the code sent to them")})
         channel = "centre, " + ("one-time code" if code_matches else "signature on screen")
     elif actor.role in APPLICANT_ROLES and application.applicant_iin in (actor.iin, actor.bin):
         channel = "online"
@@ -676,6 +686,8 @@ def application_issue(*, application: Application, actor: User, confirmation_cod
     result.confirmation_code_hash = ""
     result.save(update_fields=["issued_at", "confirmation_code_hash"])
     _record(application, kind="issued", to_status=Status.ISSUED, actor=actor, payload={"issued": channel})
+    _tell_applicant(application, "application.issued", messages.ISSUED_SUBJECT, messages.ISSUED_BODY,
+                    url=settings.TEREZE_PUBLIC_URL.rstrip("/") + f"/cabinet/applications/{application.number}/#rate")
     return application
 
 

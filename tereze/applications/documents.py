@@ -13,6 +13,7 @@ import segno
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -69,21 +70,22 @@ def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None
 def receipt_lines(application: Application) -> list[tuple[str, str]]:
     documents = ", ".join(d.code for d in application.documents.all()) or "-"
     accepted_by = application.centre.t("name") if application.centre else application.get_channel_display()
+    accepted_by_person = application.accepted_by.username if application.accepted_by else _("online")
     return [
-        ("Application", application.number),
-        ("Service", f"{application.service.code} {application.service.t('name')}"),
-        ("Accepted", timezone.localtime(application.accepted_at).strftime("%Y-%m-%d %H:%M")
+        (_("Application"), application.number),
+        (_("Service"), f"{application.service.code} {application.service.t('name')}"),
+        (_("Accepted"), timezone.localtime(application.accepted_at).strftime("%Y-%m-%d %H:%M")
          if application.accepted_at else "-"),
-        ("Accepted by", f"{accepted_by} ({application.accepted_by.username if application.accepted_by else 'online'})"),
-        ("Documents", documents),
-        ("Responsible body", application.body.t("name")),
-        ("Due date", application.due_date.isoformat() if application.due_date else "-"),
-        ("Result issued at", application.centre.t("name") if application.centre else "personal cabinet (portal)"),
+        (_("Accepted by"), f"{accepted_by} ({accepted_by_person})"),
+        (_("Documents"), documents),
+        (_("Responsible body"), application.body.t("name")),
+        (_("Due date"), application.due_date.isoformat() if application.due_date else "-"),
+        (_("Result issued at"), application.centre.t("name") if application.centre else _("personal cabinet (portal)")),
     ]
 
 
 def receipt_pdf(application: Application) -> bytes:
-    canvas, buffer, _ = _page("Receipt of an application", receipt_lines(application))
+    canvas, buffer, _y = _page(_("Receipt of an application"), receipt_lines(application))
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -91,14 +93,14 @@ def receipt_pdf(application: Application) -> bytes:
 
 def result_pdf(result: Result) -> bytes:
     application = result.application
-    outcome = "APPROVED" if result.approved else "REFUSED"
-    canvas, buffer, y = _page(f"Result of application {application.number}", [
-        ("Service", f"{application.service.code} {application.service.t('name')}"),
-        ("Decision", outcome),
-        ("Decided by", application.body.t("name")),
-        ("Date", timezone.localtime(result.created_at).strftime("%Y-%m-%d")),
-        ("Verification code", result.verification_code),
-        ("Check at", verification_url(result.verification_code)),
+    outcome = _("APPROVED") if result.approved else _("REFUSED")
+    canvas, buffer, y = _page(_("Result of application %(number)s") % {"number": application.number}, [
+        (_("Service"), f"{application.service.code} {application.service.t('name')}"),
+        (_("Decision"), outcome),
+        (_("Decided by"), application.body.t("name")),
+        (_("Date"), timezone.localtime(result.created_at).strftime("%Y-%m-%d")),
+        (_("Verification code"), result.verification_code),
+        (_("Check at"), verification_url(result.verification_code)),
     ])
     _draw_qr(canvas, verification_url(result.verification_code), 20 * mm, y - 45 * mm, 40 * mm)
     canvas.showPage()

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -37,6 +38,17 @@ def staff_only(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], Calla
             return view(request, *args, **kwargs)
         return wrapped
     return decorate
+
+
+def signed_in(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Pages for applicants and staff alike: a visitor who is not signed in goes to the citizen sign-in
+    (which links to the staff one) and comes back."""
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('portal-signin')}?{urlencode({'next': request.get_full_path()})}")
+        return view(request, *args, **kwargs)
+    return wrapped
 
 
 def _user(request: HttpRequest) -> User:
@@ -199,7 +211,7 @@ def issue_result(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "staff/issue.html", {"application": application, "form": form})
 
 
-@login_required
+@signed_in
 @require_GET
 def receipt(request: HttpRequest, number: str) -> HttpResponse:
     try:
@@ -214,7 +226,7 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
                   {"application": application, "lines": documents.receipt_lines(application)})
 
 
-@login_required
+@signed_in
 @require_GET
 def result_download(request: HttpRequest, number: str) -> HttpResponse:
     viewer = _user(request)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from tereze.core.audit import audit_record
+from tereze.core.errors import ValidationFailed
 from tereze.core.identity import validate_bin, validate_iin
-from tereze.core.models import User
+from tereze.core.models import Language, Notification, Person, User
 from tereze.core.roles import ADMIN_SITE_ROLES, ROLE_PERMISSIONS, Role
 
 
@@ -44,3 +47,29 @@ def user_create(*, username: str, role: str, password: str | None = None, iin: s
     group, _ = Group.objects.get_or_create(name=role)
     user.groups.add(group)
     return user
+
+
+@transaction.atomic
+def person_update_preferences(*, iin: str, notify_by: list[str], language: str, actor: User) -> Person:
+    """The citizen's own notification channels and language (used by every notification). Audited."""
+    wanted = [c for c in Notification.Channel.values if c in notify_by]
+    if not wanted:
+        raise ValidationFailed(str(_("Choose at least one way to reach you.")),
+                               {"notify_by": str(_("Choose at least one way to reach you."))})
+    if language not in Language.values:
+        raise ValidationFailed(str(_("Unknown language.")), {"language": str(_("Unknown language."))})
+    person = Person.objects.select_for_update().get(iin=iin)
+    if Notification.Channel.EMAIL in wanted and not person.email:
+        message = str(_("The register has no e-mail address for you."))
+        raise ValidationFailed(message, {"notify_by": message})
+    if (Notification.Channel.SMS in wanted or Notification.Channel.VOICE in wanted) and not person.phone:
+        message = str(_("The register has no phone number for you."))
+        raise ValidationFailed(message, {"notify_by": message})
+    person.notify_by, person.language = wanted, language
+    person.save(update_fields=["notify_by", "language"])
+    if actor.language != language:
+        actor.language = language
+        actor.save(update_fields=["language"])
+    audit_record(actor=actor, action="portal.preferences", object_type="person", object_id=iin, subject_iin=iin,
+                 detail={"notify_by": wanted, "language": language})
+    return person

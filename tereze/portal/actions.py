@@ -29,7 +29,7 @@ from tereze.core import clock
 from tereze.core.actions import user_create
 from tereze.core.audit import audit_record
 from tereze.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
-from tereze.core.models import Business, Language, Notification, Person, User
+from tereze.core.models import Business, Notification, Person, User
 from tereze.core.notify import notify_citizen
 from tereze.core.roles import APPLICANT_ROLES, Role
 from tereze.portal import totp
@@ -237,34 +237,6 @@ def applicant_sign_in(*, code: OneTimeCode) -> User:
     audit_record(actor=user, action="portal.sign_in", object_type="user", object_id=user.pk,
                  subject_iin=code.iin, detail={"bin": code.bin} if code.bin else {})
     return user
-
-
-@transaction.atomic
-def person_set_preferences(*, iin: str, notify_by: list[str], language: str, actor: User) -> Person:
-    """The citizen's own notification channels and language (used by every notification).
-
-    Writes core.Person: there is no core action for it yet (see the portal's report)."""
-    wanted = [c for c in Notification.Channel.values if c in notify_by]
-    if not wanted:
-        raise ValidationFailed(str(_("Choose at least one way to reach you.")),
-                               {"notify_by": str(_("Choose at least one way to reach you."))})
-    if language not in Language.values:
-        raise ValidationFailed(str(_("Unknown language.")), {"language": str(_("Unknown language."))})
-    person = Person.objects.select_for_update().get(iin=iin)
-    if Notification.Channel.EMAIL in wanted and not person.email:
-        message = str(_("The register has no e-mail address for you."))
-        raise ValidationFailed(message, {"notify_by": message})
-    if (Notification.Channel.SMS in wanted or Notification.Channel.VOICE in wanted) and not person.phone:
-        message = str(_("The register has no phone number for you."))
-        raise ValidationFailed(message, {"notify_by": message})
-    person.notify_by, person.language = wanted, language
-    person.save(update_fields=["notify_by", "language"])
-    if actor.language != language:
-        actor.language = language
-        actor.save(update_fields=["language"])
-    audit_record(actor=actor, action="portal.preferences", object_type="person", object_id=iin, subject_iin=iin,
-                 detail={"notify_by": wanted, "language": language})
-    return person
 
 
 def assist_open(*, consultant: User, iin: str) -> None:

@@ -31,6 +31,7 @@ from tereze.applications.models import Application
 from tereze.applications.states import Status
 from tereze.applications.uploads import Upload, check_upload
 from tereze.core import clock
+from tereze.core.actions import person_update_preferences
 from tereze.core.audit import audit_personal_data_view
 from tereze.core.errors import DomainError, NotFound, ValidationFailed
 from tereze.core.models import Person, User
@@ -334,7 +335,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                            initial={"notify_by": person.notify_by or ["sms"], "language": person.language})
     if request.method == "POST" and form.is_valid():
         try:
-            actions.person_set_preferences(iin=iin, notify_by=form.cleaned_data["notify_by"],
+            person_update_preferences(iin=iin, notify_by=form.cleaned_data["notify_by"],
                                            language=form.cleaned_data["language"], actor=user)
         except ValidationFailed as error:
             for field, problem in error.errors.items():

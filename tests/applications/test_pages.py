@@ -22,7 +22,8 @@ def test_receipt_of_someone_else_is_not_found(world, client) -> None:
     client.force_login(world.other_citizen)
     assert client.get(f"/applications/{application.number}/receipt/").status_code == 404
     client.logout()
-    assert client.get(f"/applications/{application.number}/receipt/").status_code == 302  # to sign-in
+    response = client.get(f"/applications/{application.number}/receipt/")
+    assert response.status_code == 302 and response["Location"].startswith("/signin/?next=")
 
 
 def test_portal_applicant_downloading_the_result_is_the_hand_out(world, client) -> None:
