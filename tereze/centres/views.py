@@ -3,6 +3,7 @@ situational centre, and the citizen's queue. Thin: a selector or one action each
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 from urllib.parse import urlencode
@@ -17,9 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tereze.applications.views import staff_only
 from tereze.centres import actions, selectors
-from tereze.centres.forms import CheckInForm, KioskForm, OverrideForm, TransferForm
+from tereze.centres.forms import CheckInForm, KioskForm, OverrideForm, TransferForm, served_services
 from tereze.centres.models import Counter
 from tereze.centres.states import TicketKind, TicketStatus
+from tereze.core import clock
 from tereze.core.errors import DomainError, NotFound
 from tereze.core.models import User
 from tereze.core.roles import CENTRE_ROLES, NATIONWIDE_ROLES, Role
@@ -218,6 +220,38 @@ def situation(request: HttpRequest) -> HttpResponse:
 
 
 # ---------------------------------------------------------------- the citizen
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, centre_id: int) -> HttpResponse:
+    """The portal's booking page: pick a service and a day, see the free times, book one."""
+    viewer = _user(request)
+    try:
+        centre = selectors.centre_public(centre_id=centre_id)
+    except NotFound as error:
+        return _not_found(request, error)
+    services = served_services(centre)
+    code = request.POST.get("service") or request.GET.get("service") or ""
+    service = next((s for s in services if s.code == code), None)
+    try:
+        day = dt.date.fromisoformat(request.GET.get("date", "")) if request.GET.get("date") else clock.today()
+    except ValueError:
+        day = clock.today()
+    if request.method == "POST" and service is not None:
+        try:
+            slot = dt.datetime.fromisoformat(request.POST.get("slot", ""))
+            appointment = actions.appointment_book(centre=centre, service=service, iin=viewer.iin or viewer.bin or "",
+                                                   slot_start=slot, actor=viewer, channel="portal")
+        except ValueError:
+            messages.error(request, _("Choose one of the offered times."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Booked. Your code for the kiosk: %(code)s") % {"code": appointment.code})
+            return redirect("queue-mine")
+    slots = selectors.centre_slots(centre=centre, service=service, day=day) if service else []
+    return render(request, "centres/book.html", {"centre": centre, "services": services, "service": service,
+                                                 "day": day, "slots": slots})
 
 @login_required
 @require_GET

@@ -171,3 +171,20 @@ def test_situation_queries_do_not_grow_with_centres(hall, monday, django_assert_
     with django_assert_max_num_queries(10):
         rows = selectors.situation(viewer=hall.analyst)
     assert len(rows) == 7
+
+
+def test_citizen_books_a_visit_on_the_portal_page(hall, monday) -> None:
+    from tereze.centres.models import Appointment
+    from tests import factories
+
+    client = Client()
+    client.force_login(factories.citizen(hall.people[0]))
+    page = client.get(f"/centres/{hall.centre.pk}/book/", {"service": hall.service.code, "date": "2026-11-24"})
+    assert page.status_code == 200 and page.content.decode().count('name="slot"') == 44
+    slot = page.context["slots"][3].start.isoformat()
+    response = client.post(f"/centres/{hall.centre.pk}/book/?date=2026-11-24",
+                           {"service": hall.service.code, "slot": slot})
+    assert response.status_code == 302
+    appointment = Appointment.objects.get()
+    assert appointment.iin == hall.people[0].iin and appointment.channel == "portal"
+    assert appointment.code in client.get("/queue/mine/").content.decode()
