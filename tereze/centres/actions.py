@@ -148,6 +148,8 @@ def counter_sign_in(*, counter: Counter, operator: User) -> Counter:
         return counter
     if counter.operator_id and Ticket.objects.filter(counter=counter, status__in=AT_COUNTER).exists():
         raise Conflict(str(_("another operator is serving a ticket at this counter")))
+    if Ticket.objects.filter(operator=operator, status__in=AT_COUNTER).exclude(counter=counter).exists():
+        raise Conflict(str(_("finish or transfer your current ticket before changing counters")))
     now = clock.now()
     Shift.objects.filter(operator=operator, ended_at=None).update(ended_at=now)
     Shift.objects.filter(counter=counter, ended_at=None).update(ended_at=now)

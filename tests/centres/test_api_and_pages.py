@@ -188,3 +188,34 @@ def test_citizen_books_a_visit_on_the_portal_page(hall, monday) -> None:
     appointment = Appointment.objects.get()
     assert appointment.iin == hall.people[0].iin and appointment.channel == "portal"
     assert appointment.code in client.get("/queue/mine/").content.decode()
+
+
+def test_api_recall_transfer_and_check_in(hall, monday) -> None:
+    client = api_client(hall.operators[0])
+    actions.ticket_issue(centre=hall.centre, service=hall.service, iin=hall.people[0].iin)
+    called = client.post(f"/api/v1/counters/{hall.windows[0].pk}/call-next").json()
+    assert client.post(f"/api/v1/tickets/{called['id']}/recall").status_code == 200
+    moved = client.post(f"/api/v1/tickets/{called['id']}/transfer", {"counter_id": hall.windows[1].pk,
+                                                                     "reason": "needs the notary window"},
+                        content_type="application/json")
+    assert moved.status_code == 200 and moved.json()["status"] == "waiting"
+    assert client.post(f"/api/v1/tickets/{called['id']}/transfer", {}, content_type="application/json"
+                       ).status_code == 422  # to where?
+    assert client.post(f"/api/v1/tickets/{called['id']}/transfer", {"counter_id": hall.windows[2].pk},
+                       content_type="application/json").status_code == 409  # waiting tickets stay put
+    slot = MONDAY + dt.timedelta(minutes=30)
+    with clock.frozen(MONDAY - dt.timedelta(days=1)):
+        booking = actions.appointment_book(centre=hall.centre, service=hall.service, iin=hall.people[1].iin,
+                                           slot_start=slot, actor=hall.operators[0], channel="phone")
+    checked = client.post(f"/api/v1/centres/{hall.centre.pk}/check-in",
+                          {"code": booking.code, "iin": hall.people[1].iin}, content_type="application/json")
+    assert checked.status_code == 201 and checked.json()["wait_minutes"] >= 30
+
+
+def test_operator_cannot_change_counters_with_a_ticket_in_hand(hall, monday) -> None:
+    from tereze.core.errors import Conflict
+
+    actions.ticket_issue(centre=hall.centre, service=hall.service, iin=hall.people[0].iin)
+    actions.ticket_call_next(counter=hall.windows[0], operator=hall.operators[0])
+    with pytest.raises(Conflict):
+        actions.counter_sign_in(counter=hall.consultant_desk, operator=hall.operators[0])
