@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
@@ -21,13 +21,14 @@ from tereze.applications.registers import registers
 from tereze.applications.states import CLOCK_RUNNING, OPEN_AT_BODY, Status, ensure_transition
 from tereze.applications.uploads import Upload, store_upload
 from tereze.core import clock
-from tereze.core.audit import audit_record
+from tereze.core.audit import audit_entry, audit_record
 from tereze.core.calendar import CalendarError, add_working_days, working_days_between
 from tereze.core.errors import Forbidden, ValidationFailed
 from tereze.core.identity import IdentityNumberError, validate_bin, validate_iin
 from tereze.core.models import User
-from tereze.core.notify import notify_citizen, notify_staff
+from tereze.core.notify import citizen_notifications, deliver_after_commit_for, notify_citizen, notify_staff
 from tereze.core.roles import APPLICANT_ROLES, BODY_ROLES, CENTRE_ROLES, Role
+from tereze.core.rows import insert_together
 from tereze.registry.models import Channel, DocumentSource, InLanguage, RecipientType, Service, Standard
 from tereze.registry.selectors import standard_for_intake
 
@@ -198,20 +199,13 @@ def application_submit(*, submission: Submission, actor: User, idempotency_key: 
     Idempotency-Key returns the first application, never a second one.
     """
     fingerprint = submission.fingerprint()
-    if idempotency_key:
-        existing = Application.objects.filter(submitted_by=actor, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _replay(existing, fingerprint), False
-    try:
-        return _intake(submission=submission, actor=actor, idempotency_key=idempotency_key,
-                       fingerprint=fingerprint, assisted=assisted), True
-    except IntegrityError:
-        if not idempotency_key:
-            raise
-        existing = Application.objects.filter(submitted_by=actor, idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise
-        return _replay(existing, fingerprint), False
+    application = _intake(submission=submission, actor=actor, idempotency_key=idempotency_key,
+                          fingerprint=fingerprint, assisted=assisted)
+    if application is not None:
+        return application, True
+    # The key was taken (a retry, or a race with one): the unique constraint decided, not a pre-check.
+    existing = Application.objects.get(submitted_by=actor, idempotency_key=idempotency_key)
+    return _replay(existing, fingerprint), False
 
 
 def _replay(existing: Application, fingerprint: str) -> Application:
@@ -221,9 +215,9 @@ def _replay(existing: Application, fingerprint: str) -> Application:
     return existing
 
 
-@transaction.atomic
 def _intake(*, submission: Submission, actor: User, idempotency_key: str | None, fingerprint: str,
-            assisted: bool) -> Application:
+            assisted: bool) -> Application | None:
+    """Check, build everything in memory, then write it in one round trip (None: the key was taken)."""
     today = local_today()
     service, standard, tier, register_records = _validate(submission, today=today)
     _check_submitter(actor, submission, service)
@@ -240,11 +234,19 @@ def _intake(*, submission: Submission, actor: User, idempotency_key: str | None,
     events = [_event(application, kind="submitted", from_status="", actor=actor,
                      payload={"assisted": assisted, "standard_version": standard.version})]
     events += _accept(application, actor=actor, tier=tier)
-    # Intake is the hot path: the application, its documents and its events go in three statements.
-    application.save()
-    _save_documents(application, uploads, register_records)
-    ApplicationEvent.objects.bulk_create(events)
-    _after_acceptance(application, actor=actor)
+    assert application.due_date is not None
+    notifications = citizen_notifications(
+        iin=application.applicant_iin, topic="application.accepted", object_ref=application.number,
+        subject=messages.ACCEPTED_SUBJECT, body=messages.ACCEPTED_BODY,
+        params={"number": application.number, "due": application.due_date.isoformat()})
+    audit = audit_entry(actor=actor, action="application.submit", object_type="application",
+                        object_id=application.number, subject_iin=application.applicant_iin)
+    rows = [*_documents(application, uploads, register_records), *events, audit, *notifications]
+    if not insert_together(application, rows, conflict_fields=("submitted_by", "idempotency_key")):
+        return None
+    deliver_after_commit_for(application.number, notifications)
+    if application.assignee is not None:
+        _tell_assignee(application)
     return application
 
 
@@ -268,14 +270,19 @@ def _move(application: Application, *, kind: str, to_status: str, actor: User | 
     return _event(application, kind=kind, from_status=from_status, actor=actor, payload=payload)
 
 
-def _save_documents(application: Application, uploads: list[tuple[str, Any]],
-                    register_records: list[dict[str, Any]]) -> None:
-    ApplicationDocument.objects.bulk_create(
+def _documents(application: Application, uploads: list[tuple[str, Any]],
+               register_records: list[dict[str, Any]]) -> list[ApplicationDocument]:
+    return (
         [ApplicationDocument(application=application, code=code, source=DocumentSource.APPLICANT, file=f.path,
                              file_name=f.file_name, content_type=f.content_type, size=f.size, sha256=f.sha256)
          for code, f in uploads]
         + [ApplicationDocument(application=application, code=r["code"], source=DocumentSource.REGISTER,
                                register_name=r["register"], register_data=r["data"]) for r in register_records])
+
+
+def _save_documents(application: Application, uploads: list[tuple[str, Any]],
+                    register_records: list[dict[str, Any]]) -> None:
+    ApplicationDocument.objects.bulk_create(_documents(application, uploads, register_records))
 
 
 def _accept(application: Application, *, actor: User, tier: Any) -> list[ApplicationEvent]:

@@ -33,8 +33,17 @@ def audit_record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append an entry. A staff actor's centre or body is recorded so citizens see who looked."""
+    entry = audit_entry(actor=actor, action=action, object_type=object_type, object_id=object_id,
+                        subject_iin=subject_iin, detail=detail)
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(*, actor: User | None, action: str, object_type: str = "", object_id: str | int = "",
+                subject_iin: str = "", detail: dict[str, Any] | None = None) -> AuditEntry:
+    """The entry, unsaved (for callers that write it together with the change it records)."""
     staff = actor if actor is not None and actor.is_authenticated else None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=staff,
         actor_role=staff.role if staff else "system",
         action=action,

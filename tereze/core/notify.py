@@ -63,6 +63,11 @@ def deliver(ids: list[int]) -> int:
     return sent
 
 
+def queued_about(object_ref: str) -> list[int]:
+    return list(Notification.objects.filter(object_ref=object_ref, status=Notification.Status.QUEUED)
+                .values_list("pk", flat=True))
+
+
 def stragglers(older_than: dt.timedelta = dt.timedelta(minutes=2)) -> QuerySet[Notification, int]:
     """Queued messages with a live gateway that nobody delivered."""
     live = [channel for channel, gateway in GATEWAYS.items() if not isinstance(gateway, OutboxOnlyGateway)]
@@ -70,37 +75,57 @@ def stragglers(older_than: dt.timedelta = dt.timedelta(minutes=2)) -> QuerySet[N
                                        created_at__lt=timezone.now() - older_than).values_list("pk", flat=True)
 
 
+def live(notification: Notification) -> bool:
+    """Has a gateway that sends now (e-mail), rather than waiting in the outbox."""
+    return not isinstance(GATEWAYS[notification.channel], OutboxOnlyGateway)
+
+
 def _deliver_after_commit(notifications: list[Notification]) -> None:
     """Hand messages with a live gateway (e-mail) to the worker once the transaction commits, so a
     request never waits on a mail server and a rolled-back change sends nothing."""
-    ids = [n.pk for n in notifications if n.pk and not isinstance(GATEWAYS[n.channel], OutboxOnlyGateway)]
+    ids = [n.pk for n in notifications if n.pk and live(n)]
     if ids:
         from tereze.core.tasks import deliver_notifications
 
         transaction.on_commit(lambda: deliver_notifications(ids))
 
 
+def deliver_after_commit_for(object_ref: str, notifications: list[Notification]) -> None:
+    """The same, for messages written without their ids coming back (saved together with a change)."""
+    if any(live(n) for n in notifications):
+        from tereze.core.tasks import deliver_notifications_about
+
+        transaction.on_commit(lambda: deliver_notifications_about(object_ref))
+
+
 def notify_citizen(*, iin: str, topic: str, subject: str | Promise, body: str | Promise,
                    params: Mapping[str, Any] | None = None, object_ref: str = "",
                    channels: list[str] | None = None) -> list[Notification]:
     """Message a citizen by the channels they chose (SMS when they chose none), in their language."""
-    person = Person.objects.filter(iin=iin).only("phone", "email", "language", "notify_by").first()
-    language = person.language if person else settings.LANGUAGE_CODE
-    wanted = channels or (person.notify_by if person and person.notify_by else [Notification.Channel.SMS])
-    addresses: dict[str, str] = {
-        Notification.Channel.EMAIL: person.email if person else "",
-        Notification.Channel.SMS: person.phone if person else "",
-        Notification.Channel.VOICE: person.phone if person else "",
-    }
-    created = Notification.objects.bulk_create(
-        Notification(recipient_iin=iin, address=addresses.get(channel, ""), channel=channel,
-                     language=language, subject=_render(subject, params or {}, language),
-                     body=_render(body, params or {}, language), topic=topic, object_ref=object_ref)
-        for channel in wanted
-        if addresses.get(channel)
-    ) if person else []
+    created = Notification.objects.bulk_create(citizen_notifications(
+        iin=iin, topic=topic, subject=subject, body=body, params=params, object_ref=object_ref, channels=channels))
     _deliver_after_commit(created)
     return created
+
+
+def citizen_notifications(*, iin: str, topic: str, subject: str | Promise, body: str | Promise,
+                          params: Mapping[str, Any] | None = None, object_ref: str = "",
+                          channels: list[str] | None = None) -> list[Notification]:
+    """The messages, unsaved: one per channel the citizen chose and has an address for."""
+    person = Person.objects.filter(iin=iin).only("phone", "email", "language", "notify_by").first()
+    if person is None:
+        return []
+    language = person.language
+    wanted = channels or person.notify_by or [Notification.Channel.SMS]
+    addresses: dict[str, str] = {
+        Notification.Channel.EMAIL: person.email,
+        Notification.Channel.SMS: person.phone,
+        Notification.Channel.VOICE: person.phone,
+    }
+    return [Notification(recipient_iin=iin, address=addresses[channel], channel=channel, language=language,
+                         subject=_render(subject, params or {}, language), body=_render(body, params or {}, language),
+                         topic=topic, object_ref=object_ref)
+            for channel in wanted if addresses.get(channel)]
 
 
 def notify_staff(*, user: User, topic: str, subject: str | Promise, body: str | Promise,

@@ -4,12 +4,17 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from tereze.core.audit import audit_seal
-from tereze.core.notify import deliver, stragglers
+from tereze.core.notify import deliver, queued_about, stragglers
 
 
 @db_task(retries=3, retry_delay=30)
 def deliver_notifications(ids: list[int]) -> int:
     return deliver(ids)
+
+
+@db_task(retries=3, retry_delay=30)
+def deliver_notifications_about(object_ref: str) -> int:
+    return deliver(queued_about(object_ref))
 
 
 @db_periodic_task(crontab(minute="*/5"))
