@@ -25,8 +25,14 @@ from tereze.core.audit import audit_entry, audit_record
 from tereze.core.calendar import CalendarError, add_working_days, working_days_between
 from tereze.core.errors import Forbidden, ValidationFailed
 from tereze.core.identity import IdentityNumberError, validate_bin, validate_iin
-from tereze.core.models import User
-from tereze.core.notify import citizen_notifications, deliver_after_commit_for, notify_citizen, notify_staff
+from tereze.core.models import Notification, User
+from tereze.core.notify import (
+    citizen_notifications,
+    deliver_after_commit_for,
+    notify_citizen,
+    notify_staff,
+    staff_notification,
+)
 from tereze.core.roles import APPLICANT_ROLES, BODY_ROLES, CENTRE_ROLES, Role
 from tereze.core.rows import insert_together
 from tereze.registry.models import Channel, DocumentSource, InLanguage, RecipientType, Service, Standard
@@ -233,21 +239,26 @@ def _intake(*, submission: Submission, actor: User, idempotency_key: str | None,
     )
     events = [_event(application, kind="submitted", from_status="", actor=actor,
                      payload={"assisted": assisted, "standard_version": standard.version})]
-    events += _accept(application, actor=actor, tier=tier)
-    assert application.due_date is not None
-    notifications = citizen_notifications(
-        iin=application.applicant_iin, topic="application.accepted", object_ref=application.number,
-        subject=messages.ACCEPTED_SUBJECT, body=messages.ACCEPTED_BODY,
-        params={"number": application.number, "due": application.due_date.isoformat()})
+    accepted, official = _accept(application, actor=actor, tier=tier)
+    events += accepted
+    notifications = _acceptance_notifications(application, official)
     audit = audit_entry(actor=actor, action="application.submit", object_type="application",
                         object_id=application.number, subject_iin=application.applicant_iin)
     rows = [*_documents(application, uploads, register_records), *events, audit, *notifications]
     if not insert_together(application, rows, conflict_fields=("submitted_by", "idempotency_key")):
         return None
     deliver_after_commit_for(application.number, notifications)
-    if application.assignee is not None:
-        _tell_assignee(application)
     return application
+
+
+def _acceptance_notifications(application: Application, official: Official | None) -> list[Notification]:
+    """The applicant's receipt message and, when someone was drawn, the official's."""
+    assert application.due_date is not None
+    notifications = citizen_notifications(
+        iin=application.applicant_iin, topic="application.accepted", object_ref=application.number,
+        subject=messages.ACCEPTED_SUBJECT, body=messages.ACCEPTED_BODY,
+        params={"number": application.number, "due": application.due_date.isoformat()})
+    return notifications + ([_assignee_notification(application, official)] if official else [])
 
 
 def _event(application: Application, *, kind: str, from_status: str, actor: User | None,
@@ -285,9 +296,9 @@ def _save_documents(application: Application, uploads: list[tuple[str, Any]],
     ApplicationDocument.objects.bulk_create(_documents(application, uploads, register_records))
 
 
-def _accept(application: Application, *, actor: User, tier: Any) -> list[ApplicationEvent]:
+def _accept(application: Application, *, actor: User, tier: Any) -> tuple[list[ApplicationEvent], Official | None]:
     """Accept in memory: fix the due date from the standard (or tier) in force and draw the reviewer.
-    Returns the unsaved ACCEPTED and ASSIGNED events; the caller saves everything."""
+    Returns the unsaved ACCEPTED and ASSIGNED events and who was drawn; the caller saves everything."""
     standard = application.standard
     deadline_days = tier.deadline_working_days if tier else standard.deadline_working_days
     application.tier = tier
@@ -299,21 +310,10 @@ def _accept(application: Application, *, actor: User, tier: Any) -> list[Applica
                              "tier": tier.code if tier else None})]
     official = _draw_official(application)
     if official is not None:  # otherwise it stays ACCEPTED; the sweep assigns once the body has an official
-        application.assignee = official
+        application.assignee_id = official.pk
         events.append(_move(application, kind="assigned", to_status=Status.ASSIGNED, actor=None,
                             payload={"assignee_id": official.pk, "drawn": "random"}))
-    return events
-
-
-def _after_acceptance(application: Application, *, actor: User) -> None:
-    assert application.due_date is not None
-    audit_record(actor=actor, action="application.submit", object_type="application",
-                 object_id=application.number, subject_iin=application.applicant_iin)
-    notify_citizen(iin=application.applicant_iin, topic="application.accepted", object_ref=application.number,
-                   subject=messages.ACCEPTED_SUBJECT, body=messages.ACCEPTED_BODY,
-                   params={"number": application.number, "due": application.due_date.isoformat()})
-    if application.assignee is not None:
-        _tell_assignee(application)
+    return events, official
 
 
 # ---------------------------------------------------------------- drafts (portal, assisted digital)
@@ -380,12 +380,15 @@ def application_submit_draft(*, draft: Application, actor: User) -> Application:
     draft.created_at = clock.now()
     events = [_move(draft, kind="submitted", to_status=Status.SUBMITTED, actor=actor,
                     payload={"assisted": draft.assisted, "standard_version": standard.version})]
-    events += _accept(draft, actor=actor, tier=tier)
+    accepted, official = _accept(draft, actor=actor, tier=tier)
     draft.save(update_fields=["standard", "created_at", "status", "tier", "accepted_at", "accepted_by",
                               "due_date", "assignee"])
     _save_documents(draft, [], register_records)
-    ApplicationEvent.objects.bulk_create(events)
-    _after_acceptance(draft, actor=actor)
+    ApplicationEvent.objects.bulk_create(events + accepted)
+    audit_record(actor=actor, action="application.submit", object_type="application",
+                 object_id=draft.number, subject_iin=draft.applicant_iin)
+    notifications = Notification.objects.bulk_create(_acceptance_notifications(draft, official))
+    deliver_after_commit_for(draft.number, notifications)
     return draft
 
 
@@ -401,27 +404,36 @@ def application_delete_draft(*, draft: Application, actor: User) -> Application:
 
 # ---------------------------------------------------------------- assignment
 
-def _draw_official(application: Application, *, exclude: int | None = None) -> User | None:
+@dataclass(frozen=True)
+class Official:
+    """Who was drawn: enough to assign and to write to them, without loading the account."""
+
+    pk: int
+    email: str
+    language: str
+
+
+def _draw_official(application: Application, *, exclude: int | None = None) -> Official | None:
     """An official of the responsible body drawn at random, weighted towards fewer open cases."""
     officials = list(
         User.objects.filter(role=Role.OFFICIAL, body_id=application.body_id, is_active=True)
         .exclude(pk=exclude or 0)
         .annotate(open_cases=Count("assigned_applications",
                                    filter=Q(assigned_applications__status__in=OPEN_AT_BODY)))
-        .order_by("pk")
+        .order_by("pk").values_list("pk", "email", "language", "open_cases")
     )
     if not officials:
         return None
-    weights = [1.0 / (1 + official.open_cases) for official in officials]  # type: ignore[attr-defined]
-    return _random.choices(officials, weights=weights, k=1)[0]
+    weights = [1.0 / (1 + open_cases) for *_, open_cases in officials]
+    pk, email, language, _open = _random.choices(officials, weights=weights, k=1)[0]
+    return Official(pk=pk, email=email, language=language)
 
 
-def _tell_assignee(application: Application) -> None:
-    official, number, due = application.assignee, application.number, application.due_date
-    assert official is not None
-    transaction.on_commit(lambda: notify_staff(
-        user=official, topic="application.assigned", object_ref=number,
-        subject=messages.ASSIGNED_SUBJECT, body=messages.ASSIGNED_BODY, params={"number": number, "due": due}))
+def _assignee_notification(application: Application, official: Official) -> Notification:
+    return staff_notification(user_id=official.pk, email=official.email, language=official.language,
+                              topic="application.assigned", object_ref=application.number,
+                              subject=messages.ASSIGNED_SUBJECT, body=messages.ASSIGNED_BODY,
+                              params={"number": application.number, "due": application.due_date})
 
 
 @transaction.atomic
@@ -432,10 +444,12 @@ def application_assign_pending(*, application: Application) -> Application:
         return application
     official = _draw_official(application)
     if official is not None:
-        application.assignee = official
+        application.assignee_id = official.pk
         _record(application, kind="assigned", to_status=Status.ASSIGNED, actor=None,
                 payload={"assignee_id": official.pk, "drawn": "random"}, fields=("assignee",))
-        _tell_assignee(application)
+        note = _assignee_notification(application, official)
+        note.save(force_insert=True)
+        deliver_after_commit_for(application.number, [note])
     return application
 
 
@@ -455,7 +469,7 @@ def application_reassign(*, application: Application, supervisor: User, reason: 
     official = _draw_official(application, exclude=previous)
     if official is None:
         raise ValidationFailed("the body has no other active official to draw")
-    application.assignee = official
+    application.assignee_id = official.pk
     _note(application, kind="reassigned", actor=supervisor,
           payload={"reason": reason.strip(), "from_assignee_id": previous, "assignee_id": official.pk},
           fields=("assignee",))

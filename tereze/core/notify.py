@@ -131,11 +131,19 @@ def citizen_notifications(*, iin: str, topic: str, subject: str | Promise, body:
 def notify_staff(*, user: User, topic: str, subject: str | Promise, body: str | Promise,
                  params: Mapping[str, Any] | None = None, object_ref: str = "") -> Notification:
     """Message an official (e-mail when they have one; the outbox otherwise)."""
-    language = user.language
-    notification = Notification.objects.create(
-        recipient_user=user, address=user.email, channel=Notification.Channel.EMAIL, language=language,
-        subject=_render(subject, params or {}, language), body=_render(body, params or {}, language),
-        topic=topic, object_ref=object_ref)
+    notification = staff_notification(user_id=user.pk, email=user.email, language=user.language, topic=topic,
+                                      subject=subject, body=body, params=params, object_ref=object_ref)
+    notification.save(force_insert=True)
     if user.email:
         _deliver_after_commit([notification])
     return notification
+
+
+def staff_notification(*, user_id: int, email: str, language: str, topic: str, subject: str | Promise,
+                       body: str | Promise, params: Mapping[str, Any] | None = None,
+                       object_ref: str = "") -> Notification:
+    """The message to an official, unsaved."""
+    return Notification(
+        recipient_user_id=user_id, address=email, channel=Notification.Channel.EMAIL, language=language,
+        subject=_render(subject, params or {}, language), body=_render(body, params or {}, language),
+        topic=topic, object_ref=object_ref)
