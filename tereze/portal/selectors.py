@@ -123,3 +123,10 @@ def citizen_tickets(*, viewer: User) -> dict[str, list[Any]] | None:
     tickets = [{"ticket": t, **(position(t) if callable(position) else {})} for t in list_tickets(viewer=viewer)]
     appointments = list(list_appointments(viewer=viewer)) if callable(list_appointments) else []
     return {"tickets": tickets, "appointments": appointments}
+
+
+def centres_for_booking() -> list[Any]:
+    """Every centre, by region, for the booking choice on a service page."""
+    from tereze.centres.models import Centre
+
+    return list(Centre.objects.select_related("region").order_by("region__name_en", "code"))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("services/", views.catalogue, name="catalogue"),
     path("services/<str:code>/", views.service_page, name="service-page"),
     path("services/<str:code>/apply/", views.apply_start, name="apply-start"),
+    path("services/<str:code>/book/", views.book_visit, name="book-visit"),
     path("signin/", views.signin, name="portal-signin"),
     path("signin/code/", views.signin_code, name="portal-signin-code"),
     path("signout/", views.signout, name="portal-signout"),

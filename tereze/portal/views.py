@@ -124,9 +124,19 @@ def service_page(request: HttpRequest, code: str) -> HttpResponse:
     except NotFound as error:
         return _not_found(request, error.message)
     channels = [Channel(c).label for c in standard.channels if c in Channel.values]
+    centres = selectors.centres_for_booking() if Channel.CENTRE in standard.channels else []
     return render(request, "portal/service.html",
                   {"service": standard.service, "standard": standard, "channels": channels,
-                   "online": standard.allows_channel(Channel.PORTAL)})
+                   "online": standard.allows_channel(Channel.PORTAL), "centres": centres})
+
+
+@require_GET
+def book_visit(request: HttpRequest, code: str) -> HttpResponse:
+    """From a service page to the chosen centre's booking page for that service."""
+    centre = request.GET.get("centre", "")
+    if not centre.isdigit():
+        return _not_found(request, _("Choose a centre."))
+    return redirect(f"{reverse('queue-book', args=[int(centre)])}?{urlencode({'service': code})}")
 
 
 # ---------------------------------------------------------------- sign-in

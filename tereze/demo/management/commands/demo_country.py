@@ -29,5 +29,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {role.label:<28} {', '.join(names[:2])}{more}")
         citizens = list(User.objects.filter(role=Role.CITIZEN).order_by("pk").values_list("iin", flat=True)[:3])
         self.stdout.write(f"  {'Citizen (IIN)':<28} {', '.join(i or '' for i in citizens)}")
-        self.stdout.write("Staff sign in at /staff/login/ ; the administration (outbox, register) is at /admin/ "
-                          "(user admin). An API token: tereze issue_token USERNAME")
+        self.stdout.write(
+            "Staff sign in at /staff/login/ with the password above; the administration (register, SMS outbox, "
+            "audit log) is at /admin/ as user admin.\n"
+            "Citizens sign in at /signin/ with an IIN above; the one-time code goes to the SMS outbox: read it in "
+            "/admin/core/notification/ or with `.venv/bin/tereze portal_codes`.\n"
+            "API token for any account: .venv/bin/tereze issue_token USERNAME")
