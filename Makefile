@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python benchmarks/intake.py --profile
 	$(BIN)/python benchmarks/flash_crowd.py --threads 16 --api-concurrency 4
 	$(BIN)/python benchmarks/crash.py
+	$(BIN)/python benchmarks/queue.py
 
 # Schemathesis with many examples per operation (make test runs 15).
 fuzz: install
