@@ -13,17 +13,12 @@ from tereze.applications.models import Application
 from tereze.applications.schemas import ApplicationIn, ApplicationOut, DecisionIn, ErrorOut, ReassignIn
 from tereze.applications.selectors import application_get, timeline
 from tereze.core.errors import ValidationFailed
+from tereze.core.http import request_user
 from tereze.core.models import User
 from tereze.core.tokens import BearerAuth
 
 router = Router(tags=["applications"], auth=[BearerAuth(), django_auth])
 ERRORS: dict[int, type] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def application_out(application: Application, viewer: User, *, with_timeline: bool = True) -> ApplicationOut:
@@ -58,7 +53,7 @@ def submit(
         documents=[actions.Upload(code=d.code, file_name=d.file_name, content=_decode(d.code, d.content_base64))
                    for d in payload.documents],
     )
-    viewer = _user(request)
+    viewer = request_user(request)
     application, created = actions.application_submit(submission=submission, actor=viewer,
                                                       idempotency_key=idempotency_key)
     if not created:
@@ -68,13 +63,13 @@ def submit(
 
 @router.get("/{number}", response={200: ApplicationOut, **ERRORS}, summary="An application and its timeline")
 def detail(request: HttpRequest, number: str) -> ApplicationOut:
-    viewer = _user(request)
+    viewer = request_user(request)
     return application_out(application_get(number=number, viewer=viewer), viewer)
 
 
 @router.post("/{number}/decision", response={200: ApplicationOut, **ERRORS}, summary="Decide (assigned official)")
 def decide(request: HttpRequest, number: str, payload: DecisionIn) -> ApplicationOut:
-    viewer = _user(request)
+    viewer = request_user(request)
     application = application_get(number=number, viewer=viewer, audit=False)
     application = actions.application_decide(application=application, official=viewer, decision=payload.decision,
                                              ground_code=payload.ground_code, reason=payload.reason,
@@ -85,7 +80,7 @@ def decide(request: HttpRequest, number: str, payload: DecisionIn) -> Applicatio
 @router.post("/{number}/reassign", response={200: ApplicationOut, **ERRORS},
              summary="Redraw the reviewer (body supervisor, with a reason)")
 def reassign(request: HttpRequest, number: str, payload: ReassignIn) -> ApplicationOut:
-    viewer = _user(request)
+    viewer = request_user(request)
     application = application_get(number=number, viewer=viewer, audit=False)
     return application_out(actions.application_reassign(application=application, supervisor=viewer,
                                                          reason=payload.reason), viewer)
@@ -93,6 +88,6 @@ def reassign(request: HttpRequest, number: str, payload: ReassignIn) -> Applicat
 
 @router.post("/{number}/withdraw", response={200: ApplicationOut, **ERRORS}, summary="Withdraw (applicant)")
 def withdraw(request: HttpRequest, number: str) -> ApplicationOut:
-    viewer = _user(request)
+    viewer = request_user(request)
     application = application_get(number=number, viewer=viewer, audit=False)
     return application_out(actions.application_withdraw(application=application, actor=viewer), viewer)

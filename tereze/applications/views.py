@@ -21,7 +21,8 @@ from tereze.applications.forms import DecisionForm, IntakeForm, IssueForm, Reass
 from tereze.applications.states import Status
 from tereze.applications.uploads import open_stored
 from tereze.core.errors import DomainError, NotFound
-from tereze.core.models import Person, User
+from tereze.core.http import not_found_page, request_user
+from tereze.core.models import Person
 from tereze.core.roles import BODY_ROLES, CENTRE_ROLES, Role
 from tereze.registry.models import Channel
 from tereze.registry.selectors import service_search, standard_in_force
@@ -33,8 +34,7 @@ def staff_only(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], Calla
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if roles and getattr(request.user, "role", None) not in roles:
-                return render(request, "portal/not_found.html",
-                              {"message": _("This page is not part of your role.")}, status=403)
+                return not_found_page(request, _("This page is not part of your role."), status=403)
             return view(request, *args, **kwargs)
         return wrapped
     return decorate
@@ -51,18 +51,9 @@ def signed_in(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
     return wrapped
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _not_found(request: HttpRequest, error: NotFound) -> HttpResponse:
-    return render(request, "portal/not_found.html", {"message": error.message}, status=404)
-
-
 @staff_only()
 def staff_home(request: HttpRequest) -> HttpResponse:
-    role = _user(request).role
+    role = request_user(request).role
     if role == Role.OFFICIAL:
         return redirect("official-queue")
     if role == Role.BODY_SUPERVISOR:
@@ -78,13 +69,13 @@ def _rows(applications: Any) -> list[dict[str, Any]]:
 
 @staff_only(Role.OFFICIAL)
 def official_queue(request: HttpRequest) -> HttpResponse:
-    rows = _rows(selectors.official_queue(official=_user(request))[:200])
+    rows = _rows(selectors.official_queue(official=request_user(request))[:200])
     return render(request, "staff/official_queue.html", {"rows": rows})
 
 
 @staff_only(Role.BODY_SUPERVISOR)
 def body_supervisor(request: HttpRequest) -> HttpResponse:
-    viewer = _user(request)
+    viewer = request_user(request)
     rows = _rows(selectors.body_open_work(supervisor=viewer)[:500])
     return render(request, "staff/body_supervisor.html",
                   {"rows": rows, "overdue": [r for r in rows if r["overdue"]],
@@ -94,11 +85,11 @@ def body_supervisor(request: HttpRequest) -> HttpResponse:
 @staff_only(*BODY_ROLES, *CENTRE_ROLES, Role.AUDITOR, Role.ADMINISTRATOR)
 @require_http_methods(["GET", "POST"])
 def application_page(request: HttpRequest, number: str) -> HttpResponse:
-    viewer = _user(request)
+    viewer = request_user(request)
     try:
         application = selectors.application_get(number=number, viewer=viewer)
     except NotFound as error:
-        return _not_found(request, error)
+        return not_found_page(request, error.message)
     is_assignee = viewer.role == Role.OFFICIAL and application.assignee_id == viewer.pk
     decision_form = DecisionForm(request.POST or None, standard=application.standard) if is_assignee else None
     reassign_form = ReassignForm(request.POST or None) if viewer.role == Role.BODY_SUPERVISOR else None
@@ -135,12 +126,12 @@ def application_page(request: HttpRequest, number: str) -> HttpResponse:
 def document_file(request: HttpRequest, number: str, document_id: int) -> HttpResponse:
     """An uploaded document, for staff who may see the application (each view is audited)."""
     try:
-        application = selectors.application_get(number=number, viewer=_user(request))
+        application = selectors.application_get(number=number, viewer=request_user(request))
     except NotFound as error:
-        return _not_found(request, error)
+        return not_found_page(request, error.message)
     document = application.documents.filter(pk=document_id).exclude(file="").first()
     if document is None:
-        return _not_found(request, NotFound(_("No such document in this application.")))
+        return not_found_page(request, _("No such document in this application."))
     response = HttpResponse(open_stored(document.file), content_type=document.content_type)
     response["Content-Disposition"] = f'inline; filename="{document.file_name}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -152,7 +143,7 @@ def document_file(request: HttpRequest, number: str, document_id: int) -> HttpRe
 def intake_start(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
     services = service_search(q=q)[:30] if q else []
-    ready = selectors.ready_for_issue(operator=_user(request))[:50]
+    ready = selectors.ready_for_issue(operator=request_user(request))[:50]
     return render(request, "staff/intake_start.html", {"q": q, "services": services, "ready": ready})
 
 
@@ -163,7 +154,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
     try:
         standard = standard_in_force(code=code)
     except NotFound as error:
-        return _not_found(request, error)
+        return not_found_page(request, error.message)
     form = IntakeForm(request.POST or None, request.FILES or None, standard=standard,
                       initial={"applicant_id": request.GET.get("applicant", "")[:12]})
     if request.method == "POST" and form.is_valid():
@@ -174,7 +165,7 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
                                         documents=uploads, language=request.LANGUAGE_CODE)
         try:
             application, _created = actions.application_submit(
-                submission=submission, actor=_user(request),
+                submission=submission, actor=request_user(request),
                 idempotency_key=request.POST.get("intake_token") or None)
         except DomainError as error:
             form.add_error(None, error.message)
@@ -190,11 +181,11 @@ def intake(request: HttpRequest, code: str) -> HttpResponse:
 @staff_only(*CENTRE_ROLES)
 @require_http_methods(["GET", "POST"])
 def issue_result(request: HttpRequest, number: str) -> HttpResponse:
-    viewer = _user(request)
+    viewer = request_user(request)
     try:
         application = selectors.application_get(number=number, viewer=viewer)
     except NotFound as error:
-        return _not_found(request, error)
+        return not_found_page(request, error.message)
     form = IssueForm(request.POST or None)
     if request.method == "POST":
         try:
@@ -215,9 +206,9 @@ def issue_result(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def receipt(request: HttpRequest, number: str) -> HttpResponse:
     try:
-        application = selectors.application_get(number=number, viewer=_user(request))
+        application = selectors.application_get(number=number, viewer=request_user(request))
     except NotFound as error:
-        return _not_found(request, error)
+        return not_found_page(request, error.message)
     if request.GET.get("format") == "pdf":
         response = HttpResponse(documents.receipt_pdf(application), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="receipt-{application.number}.pdf"'
@@ -229,14 +220,14 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
 @signed_in
 @require_GET
 def result_download(request: HttpRequest, number: str) -> HttpResponse:
-    viewer = _user(request)
+    viewer = request_user(request)
     try:
         application = selectors.application_get(number=number, viewer=viewer)
     except NotFound as error:
-        return _not_found(request, error)
+        return not_found_page(request, error.message)
     result = getattr(application, "result", None)
     if result is None:
-        return _not_found(request, NotFound(_("This application has no result yet.")))
+        return not_found_page(request, _("This application has no result yet."))
     if selectors.is_applicant(application, viewer) and application.status == Status.RESULT_READY \
             and application.channel == Channel.PORTAL:
         actions.application_issue(application=application, actor=viewer)

@@ -110,7 +110,8 @@ class _Day:
             service = self.rng.choice(self.services)
             person = self.rng.choice(self.people)
             if (service.pk, person.iin) in active:
-                continue
+                continue  # one ticket per person and service a day: a ticket may still be active at the end
+            active.add((service.pk, person.iin))
             priority = self.priority()
             letter = actions.letter_for(TicketKind.APPLICATION, service)
             seq = self.sequences[letter] = self.sequences.get(letter, 0) + 1
@@ -129,11 +130,8 @@ class _Day:
                 overrides_left -= self.override(waiting, windows, free_at, operator_of, arrived)
         self.serve_until(min(self.now, closes), waiting, windows, free_at, operator_of)
         for index in waiting:  # still in the hall
-            ticket = self.tickets[index]
             if self.now >= closes:
                 self.finish(index, "cancelled", TicketStatus.CANCELLED, closes, None, None, {"reason": "centre closed"})
-            else:
-                active.add((ticket.service_id or 0, ticket.iin))
 
     def serve_until(self, moment: dt.datetime, waiting: list[int], windows: list[Counter],
                     free_at: dict[int, dt.datetime], operator_of: dict[int, User]) -> None:

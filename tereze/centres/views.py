@@ -23,20 +23,12 @@ from tereze.centres.models import Counter
 from tereze.centres.states import TicketKind, TicketStatus
 from tereze.core import clock
 from tereze.core.errors import DomainError, NotFound
+from tereze.core.http import not_found_page, request_user
 from tereze.core.models import User
 from tereze.core.roles import CENTRE_ROLES, NATIONWIDE_ROLES, Role
 from tereze.registry.models import Region, Service
 
 MANAGERS = (Role.CENTRE_MANAGER, Role.CENTRE_SUPERVISOR, Role.ADMINISTRATOR)
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _not_found(request: HttpRequest, error: NotFound) -> HttpResponse:
-    return render(request, "portal/not_found.html", {"message": error.message}, status=404)
 
 
 def _kiosk_actor(request: HttpRequest) -> User | None:
@@ -58,7 +50,7 @@ def kiosk(request: HttpRequest, centre_id: int) -> HttpResponse:
     try:
         centre = selectors.centre_public(centre_id=centre_id)
     except NotFound as error:
-        return _not_found(request, error)
+        return not_found_page(request, error.message)
     form = KioskForm(request.POST if "take" in request.POST else None, centre=centre)
     check_in = CheckInForm(request.POST if "check_in" in request.POST else None)
     if request.method == "POST":
@@ -87,7 +79,7 @@ def ticket_status(request: HttpRequest, code: str) -> HttpResponse:
     try:
         ticket = selectors.ticket_by_code(code=code[:16])
     except NotFound as error:
-        return _not_found(request, error)
+        return not_found_page(request, error.message)
     return render(request, "centres/ticket.html", {"ticket": ticket, **selectors.ticket_position(ticket)})
 
 
@@ -96,7 +88,7 @@ def board(request: HttpRequest, centre_id: int) -> HttpResponse:
     try:
         centre = selectors.centre_public(centre_id=centre_id)
     except NotFound as error:
-        return _not_found(request, error)
+        return not_found_page(request, error.message)
     return render(request, "centres/board.html", {"centre": centre, "board": selectors.board(centre=centre),
                                                   "api": reverse("api:board", args=[centre.pk])})
 
@@ -107,7 +99,7 @@ def board(request: HttpRequest, centre_id: int) -> HttpResponse:
 def queue_home(request: HttpRequest) -> HttpResponse:
     """The one "Queue" link: operators to their counter, managers to their centre, analysts to the
     situational centre."""
-    role = _user(request).role
+    role = request_user(request).role
     if role in (Role.OPERATOR, Role.CONSULTANT):
         return redirect("queue-console")
     if role in MANAGERS and role != Role.ADMINISTRATOR:
@@ -120,7 +112,7 @@ def queue_home(request: HttpRequest) -> HttpResponse:
 @staff_only(Role.OPERATOR, Role.CONSULTANT, Role.CENTRE_SUPERVISOR, Role.CENTRE_MANAGER)
 @require_http_methods(["GET", "POST"])
 def console(request: HttpRequest) -> HttpResponse:
-    viewer = _user(request)
+    viewer = request_user(request)
     counter = selectors.operator_counter(viewer)
     ticket = selectors.current_ticket(counter) if counter else None
     centre = selectors.centre_get(centre_id=viewer.centre_id or 0, viewer=viewer)
@@ -185,12 +177,12 @@ def _console_context(viewer: User, counter: Counter | None, ticket: Any, centre:
 @staff_only(*MANAGERS)
 @require_http_methods(["GET", "POST"])
 def manager(request: HttpRequest) -> HttpResponse:
-    viewer = _user(request)
+    viewer = request_user(request)
     try:
         centre = selectors.centre_get(centre_id=int(request.GET.get("centre") or viewer.centre_id or 0),
                                       viewer=viewer)
     except NotFound as error:
-        return _not_found(request, error)
+        return not_found_page(request, error.message)
     form = OverrideForm(request.POST or None, centre=centre)
     if request.method == "POST" and form.is_valid():
         try:
@@ -208,7 +200,7 @@ def manager(request: HttpRequest) -> HttpResponse:
 @staff_only(*NATIONWIDE_ROLES, *MANAGERS)
 @require_GET
 def situation(request: HttpRequest) -> HttpResponse:
-    viewer = _user(request)
+    viewer = request_user(request)
     region = request.GET.get("region", "")[:32]
     rows = selectors.situation(viewer=viewer, region_code=region)
     return render(request, "centres/situation.html", {
@@ -225,11 +217,11 @@ def situation(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, centre_id: int) -> HttpResponse:
     """The portal's booking page: pick a service and a day, see the free times, book one."""
-    viewer = _user(request)
+    viewer = request_user(request)
     try:
         centre = selectors.centre_public(centre_id=centre_id)
     except NotFound as error:
-        return _not_found(request, error)
+        return not_found_page(request, error.message)
     services = served_services(centre)
     code = request.POST.get("service") or request.GET.get("service") or ""
     service = next((s for s in services if s.code == code), None)
@@ -256,7 +248,7 @@ def book(request: HttpRequest, centre_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def my_queue(request: HttpRequest) -> HttpResponse:
-    viewer = _user(request)
+    viewer = request_user(request)
     tickets = [{"ticket": t, **selectors.ticket_position(t)} for t in selectors.citizen_tickets(viewer=viewer)]
     return render(request, "centres/my_queue.html",
                   {"tickets": tickets, "appointments": selectors.citizen_appointments(viewer=viewer)})

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tereze.core.errors import DomainError
-from tereze.core.models import User
+from tereze.core.http import not_found_page, request_user
 from tereze.core.roles import APPLICANT_ROLES
 from tereze.portal import actions, totp
 from tereze.portal.forms import TotpForm
@@ -21,15 +21,10 @@ from tereze.portal.middleware import SESSION_KEY
 from tereze.portal.models import TotpDevice
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def totp_verify(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     next_url = request.POST.get("next") or request.GET.get("next") or "/staff/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/staff/"
@@ -53,10 +48,9 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def totp_setup(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if user.role in APPLICANT_ROLES:
-        return render(request, "portal/not_found.html", {"message": _("Citizens sign in with a code by SMS.")},
-                      status=403)
+        return not_found_page(request, _("Citizens sign in with a code by SMS."), status=403)
     device = TotpDevice.objects.filter(user=user).first()
     if device is not None and device.confirmed_at is not None:
         return render(request, "portal/totp_setup.html", {"enabled": True})

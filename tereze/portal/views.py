@@ -34,6 +34,7 @@ from tereze.core import clock
 from tereze.core.actions import person_update_preferences
 from tereze.core.audit import audit_personal_data_view
 from tereze.core.errors import DomainError, NotFound, ValidationFailed
+from tereze.core.http import not_found_page, request_user
 from tereze.core.models import Person, User
 from tereze.core.roles import APPLICANT_ROLES, Role
 from tereze.portal import actions, selectors
@@ -66,15 +67,6 @@ def _client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _not_found(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "portal/not_found.html", {"message": message}, status=404)
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _session_expired(request: HttpRequest, key: str, limit: dt.timedelta) -> bool:
     started = request.session.get(key)
     if not started:
@@ -94,9 +86,8 @@ def applicant_required(view: View) -> View:
             logout(request)
             messages.info(request, _("Your session has ended. Please sign in again."))
         elif user.is_authenticated:
-            return render(request, "portal/not_found.html",
-                          {"message": _("The personal cabinet is for citizens and businesses. Staff use the staff "
-                                        "pages.")}, status=403)
+            return not_found_page(request, _("The personal cabinet is for citizens and businesses. Staff use the staff "
+                                        "pages."), status=403)
         return _to_signin(request)
 
     return wrapped
@@ -122,7 +113,7 @@ def service_page(request: HttpRequest, code: str) -> HttpResponse:
     try:
         standard = standard_in_force(code=code)
     except NotFound as error:
-        return _not_found(request, error.message)
+        return not_found_page(request, error.message)
     channels = [Channel(c).label for c in standard.channels if c in Channel.values]
     centres = selectors.centres_for_booking() if Channel.CENTRE in standard.channels else []
     return render(request, "portal/service.html",
@@ -135,7 +126,7 @@ def book_visit(request: HttpRequest, code: str) -> HttpResponse:
     """From a service page to the chosen centre's booking page for that service."""
     centre = request.GET.get("centre", "")
     if not centre.isdigit():
-        return _not_found(request, _("Choose a centre."))
+        return not_found_page(request, _("Choose a centre."))
     return redirect(f"{reverse('queue-book', args=[int(centre)])}?{urlencode({'service': code})}")
 
 
@@ -200,7 +191,7 @@ def signout(request: HttpRequest) -> HttpResponse:
 @applicant_required
 @require_GET
 def cabinet(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     applications = list(selectors.cabinet_applications(viewer=user)[:200])
     rows = [{"application": a, "where": selectors.where_now(a), **app_selectors.deadline_figures(a)}
             for a in applications]
@@ -214,7 +205,7 @@ def cabinet(request: HttpRequest) -> HttpResponse:
 
 
 def _application_context(request: HttpRequest, application: Application, **extra: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     language = (get_language() or "ru")[:2]
     events = [dict(e, label=event_label(e["kind"]),
                    ground=e["payload"].get(f"ground_{language}") or e["payload"].get("ground_ru", ""))
@@ -238,20 +229,20 @@ def _application_context(request: HttpRequest, application: Application, **extra
 @require_GET
 def cabinet_application(request: HttpRequest, number: str) -> HttpResponse:
     try:
-        application = selectors.cabinet_application_get(viewer=_user(request), number=number)
+        application = selectors.cabinet_application_get(viewer=request_user(request), number=number)
     except NotFound as error:
-        return _not_found(request, error.message)
+        return not_found_page(request, error.message)
     return render(request, "portal/application.html", _application_context(request, application))
 
 
 @applicant_required
 @require_POST
 def application_rate(request: HttpRequest, number: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     try:
         application = selectors.cabinet_application_get(viewer=user, number=number)
     except NotFound as error:
-        return _not_found(request, error.message)
+        return not_found_page(request, error.message)
     form = RatingForm(request.POST)
     if form.is_valid():
         try:
@@ -302,11 +293,11 @@ def _upload_message(error: ValidationFailed) -> str:
 @applicant_required
 @require_POST
 def application_resubmit(request: HttpRequest, number: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     try:
         application = selectors.cabinet_application_get(viewer=user, number=number)
     except NotFound as error:
-        return _not_found(request, error.message)
+        return not_found_page(request, error.message)
     form = ResubmitForm(request.POST, request.FILES, standard=application.standard)
     if form.is_valid():
         uploads = _uploads(request, form)
@@ -330,17 +321,17 @@ def application_resubmit(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def data_access(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/data_access.html",
-                  {"entries": selectors.data_access_log(viewer=_user(request))})
+                  {"entries": selectors.data_access_log(viewer=request_user(request))})
 
 
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     iin = request.session.get("portal_person_iin") or user.iin or ""
     person = Person.objects.filter(iin=iin).first()
     if person is None:
-        return _not_found(request, _("The population register holds no record for you."))
+        return not_found_page(request, _("The population register holds no record for you."))
     form = PreferencesForm(request.POST or None,
                            initial={"notify_by": person.notify_by or ["sms"], "language": person.language})
     if request.method == "POST" and form.is_valid():
@@ -414,9 +405,9 @@ def apply_start(request: HttpRequest, code: str) -> HttpResponse:
     try:
         standard = standard_in_force(code=code)
     except NotFound as error:
-        return _not_found(request, error.message)
+        return not_found_page(request, error.message)
     if not standard.allows_channel(Channel.PORTAL):
-        return _not_found(request, _("This service is not offered online. See the service page for where to "
+        return not_found_page(request, _("This service is not offered online. See the service page for where to "
                                      "apply."))
     if request.method == "POST":
         try:
@@ -455,15 +446,15 @@ def _missing_documents(draft: Application, standard: Standard) -> list[Any]:
 def draft_step(request: HttpRequest, number: str, step: str) -> HttpResponse:
     who = _who(request)
     if step not in STEPS:
-        return _not_found(request, _("No such step."))
+        return not_found_page(request, _("No such step."))
     try:
         draft = selectors.draft_get(actor=who.actor, number=number, applicant_id=who.applicant_id)
     except NotFound as error:
-        return _not_found(request, error.message)
+        return not_found_page(request, error.message)
     try:
         standard = standard_in_force(code=draft.service.code)
     except NotFound as error:
-        return _not_found(request, error.message)
+        return not_found_page(request, error.message)
     profile = selectors.applicant_profile(applicant_id=draft.applicant_iin)
     seen_key = f"assist_viewed:{draft.number}"
     if who.assisted and not request.session.get(seen_key):
@@ -574,7 +565,7 @@ def draft_delete(request: HttpRequest, number: str) -> HttpResponse:
         draft = selectors.draft_get(actor=who.actor, number=number, applicant_id=who.applicant_id)
         app_actions.application_delete_draft(draft=draft, actor=who.actor)
     except NotFound as error:
-        return _not_found(request, error.message)
+        return not_found_page(request, error.message)
     messages.success(request, _("The draft was deleted."))
     return redirect("assist-home" if who.assisted else "cabinet")
 
@@ -587,8 +578,7 @@ def consultant_required(view: View) -> View:
         if not request.user.is_authenticated:
             return redirect(f"{settings.LOGIN_URL}?next={request.get_full_path()}")
         if getattr(request.user, "role", None) != Role.CONSULTANT:
-            return render(request, "portal/not_found.html",
-                          {"message": _("Assisted sessions are opened by centre consultants.")}, status=403)
+            return not_found_page(request, _("Assisted sessions are opened by centre consultants."), status=403)
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -625,7 +615,7 @@ def assist_start(request: HttpRequest) -> HttpResponse:
                     request.session["assist_iin"] = code.iin
                     request.session["assist_started_at"] = clock.now().isoformat()
                     request.session.pop("assist_code_id", None)
-                    actions.assist_open(consultant=_user(request), iin=code.iin)
+                    actions.assist_open(consultant=request_user(request), iin=code.iin)
                     return redirect("assist-home")
     return render(request, "portal/assist_start.html", {
         "form": form, "code_form": code_form, "code_sent": bool(request.session.get("assist_code_id"))})
