@@ -33,11 +33,11 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="centre_staff_have_centre",
-                condition=~models.Q(role__in=list(CENTRE_ROLES)) | models.Q(centre__isnull=False),
+                condition=~models.Q(role__in=sorted(CENTRE_ROLES)) | models.Q(centre__isnull=False),
             ),
             models.CheckConstraint(
                 name="body_staff_have_body",
-                condition=~models.Q(role__in=list(BODY_ROLES)) | models.Q(body__isnull=False),
+                condition=~models.Q(role__in=sorted(BODY_ROLES)) | models.Q(body__isnull=False),
             ),
         ]
 

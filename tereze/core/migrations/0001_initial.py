@@ -152,11 +152,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['operator', 'centre_supervisor', 'centre_manager', 'consultant']), _negated=True), ('centre__isnull', False), _connector='OR'), name='centre_staff_have_centre'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['centre_manager', 'centre_supervisor', 'consultant', 'operator']), _negated=True), ('centre__isnull', False), _connector='OR'), name='centre_staff_have_centre'),
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['body_supervisor', 'official', 'appeals_officer', 'standards_owner']), _negated=True), ('body__isnull', False), _connector='OR'), name='body_staff_have_body'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['appeals_officer', 'body_supervisor', 'official', 'standards_owner']), _negated=True), ('body__isnull', False), _connector='OR'), name='body_staff_have_body'),
         ),
         migrations.AddIndex(
             model_name='auditentry',
