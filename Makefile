@@ -15,6 +15,11 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# axe-core for the accessibility checks in the browser tests (from the npm registry, pinned in package-lock.json).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: install
 	$(BIN)/tereze migrate --noinput -v0
 	$(BIN)/tereze demo_country
@@ -40,7 +45,7 @@ test-postgres: install
 	@echo "== pytest on PostgreSQL ($(TEREZE_TEST_DATABASE_URL))"
 	DATABASE_URL=$(TEREZE_TEST_DATABASE_URL) $(BIN)/pytest
 
-test: lint types install
+test: lint types install node_modules/axe-core/axe.min.js
 	$(BIN)/tereze makemigrations --check --dry-run -v0
 	@$(MAKE) --no-print-directory test-sqlite
 	@if $(BIN)/python -c "import os, psycopg; psycopg.connect(os.environ['TEREZE_TEST_DATABASE_URL'], connect_timeout=3).close()" 2>/dev/null; then \
