@@ -101,3 +101,18 @@ def test_supervisor_page_reports_reassignments_with_reasons(world, client) -> No
     client.force_login(world.supervisor)
     page = client.get("/staff/body/").content.decode()
     assert "The official is on sick leave this week" in page and application.number in page
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_work_queue_pages_do_not_grow_queries_with_the_number_of_cases(world, client, count,
+                                                                       django_assert_max_num_queries) -> None:
+    for _ in range(count):
+        application = submit(world)
+        application.assignee = world.officials[0]
+        application.save(update_fields=["assignee"])
+    client.force_login(world.officials[0])
+    with django_assert_max_num_queries(8):
+        assert client.get("/staff/queue/").status_code == 200
+    client.force_login(world.supervisor)
+    with django_assert_max_num_queries(9):
+        assert client.get("/staff/body/").status_code == 200
