@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from tereze.core.models import User
 from tereze.core.roles import Role
@@ -22,6 +23,10 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"\nDemo accounts (staff password for all: {DEMO_PASSWORD})")
+        with translation.override("en"):
+            self._print_accounts(accounts)
+
+    def _print_accounts(self, accounts: dict[str, list[str]]) -> None:
         for role in Role:
             names = accounts.get(role.value, [])
             if names:
