@@ -43,7 +43,7 @@ from tereze.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tereze.core.identity import IdentityNumberError, validate_identity_number
 from tereze.core.models import User
 from tereze.core.notify import notify_citizen
-from tereze.core.roles import CENTRE_ROLES, Role
+from tereze.core.roles import CENTRE_ROLES, NATIONWIDE_ROLES, Role
 from tereze.registry.models import Service
 
 REASON_MIN_LENGTH = 10
@@ -80,9 +80,12 @@ def _actor_or_none(actor: User | None) -> User | None:
 
 
 def _ensure_staff_of(actor: User, centre_id: int, *, roles: frozenset[str] = CENTRE_ROLES) -> None:
-    """Centre staff act on their own centre only; to anyone else its queue does not exist."""
+    """Centre staff act on their own centre only; to anyone else its queue does not exist, except to
+    analysts and auditors, who see every centre (selectors.visible_centres) and are refused by role."""
     if actor.role == Role.ADMINISTRATOR:
         return
+    if actor.is_authenticated and actor.role in NATIONWIDE_ROLES:
+        raise Forbidden("your role cannot change the queue")
     if not actor.is_authenticated or actor.centre_id != centre_id:
         raise NotFound("no such centre, counter or ticket in your centre")
     if actor.role not in roles:
@@ -315,7 +318,11 @@ def appointment_book(*, centre: Centre, service: Service, iin: str, slot_start: 
 
     iin = _check_identity(TicketKind.APPLICATION, iin)
     _check_booker(actor, iin, centre)
-    local = timezone.localtime(slot_start)
+    try:  # a time without its UTC offset, or one that has no local date (year 1 or 9999 at the edge)
+        local = timezone.localtime(slot_start)
+    except (ValueError, OverflowError):
+        raise ValidationFailed(str(_("there is no such slot: choose one of the offered times")),
+                               {"slot_start": "give one of the offered times, with its UTC offset"}) from None
     slots = {s.start: s for s in centre_slots(centre=centre, service=service, day=local.date())}
     slot = slots.get(slot_start)
     if slot is None:

@@ -41,12 +41,27 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _centre_staff(request: HttpRequest) -> User:
+    """Tickets are issued (and bookings checked in) by the centre's kiosks and staff only."""
+    viewer = _user(request)
+    if viewer.role not in CENTRE_ROLES and viewer.role != Role.ADMINISTRATOR:
+        raise Forbidden("tickets are issued by the centre's kiosks and staff")
+    return viewer
+
+
 def _service(code: str | None) -> Service | None:
     if not code:
         return None
     service = Service.objects.filter(code=code).first()
     if service is None:
         raise ValidationFailed(f"there is no service with code '{code}'", {"service_code": "unknown service"})
+    return service
+
+
+def _required_service(code: str) -> Service:
+    service = _service(code)
+    if service is None:
+        raise ValidationFailed("choose the service", {"service_code": "required"})
     return service
 
 
@@ -71,9 +86,7 @@ def ticket_take(request: HttpRequest, centre_id: int, payload: TicketIn, respons
                 idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
                 ) -> Status[TicketOut]:
     """A repeated request with the same Idempotency-Key returns the same ticket."""
-    viewer = _user(request)
-    if viewer.role not in CENTRE_ROLES and viewer.role != Role.ADMINISTRATOR:
-        raise Forbidden("tickets are issued by the centre's kiosks and staff")
+    viewer = _centre_staff(request)
     centre = selectors.centre_get(centre_id=centre_id, viewer=viewer)
     key = f"api:{viewer.pk}:{idempotency_key}" if idempotency_key else None
     if key and selectors.ticket_by_idempotency_key(centre=centre, key=key) is not None:
@@ -87,8 +100,9 @@ def ticket_take(request: HttpRequest, centre_id: int, payload: TicketIn, respons
 @router.post("/centres/{centre_id}/check-in", response={201: TicketOut, **ERRORS},
              summary="Check a booking in at the kiosk: it joins the live queue at its time")
 def check_in(request: HttpRequest, centre_id: int, payload: CheckInIn) -> Status[TicketOut]:
-    centre = selectors.centre_get(centre_id=centre_id, viewer=_user(request))
-    ticket = actions.appointment_check_in(centre=centre, code=payload.code, iin=payload.iin, actor=_user(request))
+    viewer = _centre_staff(request)  # analysts and auditors see every centre but write to no queue
+    centre = selectors.centre_get(centre_id=centre_id, viewer=viewer)
+    ticket = actions.appointment_check_in(centre=centre, code=payload.code, iin=payload.iin, actor=viewer)
     return Status(201, ticket_out(ticket))
 
 
@@ -115,6 +129,8 @@ def _ticket(request: HttpRequest, ticket_id: int) -> tuple[Ticket, User]:
 
 @router.post("/tickets/{ticket_id}/start", response={200: TicketOut, **ERRORS}, summary="The visitor came")
 def start(request: HttpRequest, ticket_id: int, payload: StartIn | None = None) -> TicketOut:
+    if request.body and not request.body.lstrip().startswith(b"{"):  # the body is optional, but an object
+        raise ValidationFailed("send the body as a JSON object (or no body)", {"body": "not an object"})
     ticket, viewer = _ticket(request, ticket_id)
     return ticket_out(actions.ticket_start(ticket=ticket, operator=viewer,
                                            priority_proof_checked=payload.priority_proof_checked if payload else None))
@@ -142,7 +158,8 @@ def recall(request: HttpRequest, ticket_id: int) -> TicketOut:
              summary="Send to another service's queue or a named counter (keeps the place)")
 def transfer(request: HttpRequest, ticket_id: int, payload: TransferIn) -> TicketOut:
     ticket, viewer = _ticket(request, ticket_id)
-    counter = selectors.counter_get(counter_id=payload.counter_id, viewer=viewer) if payload.counter_id else None
+    counter = None if payload.counter_id is None else selectors.counter_get(counter_id=payload.counter_id,
+                                                                            viewer=viewer)
     return ticket_out(actions.ticket_transfer(ticket=ticket, operator=viewer, service=_service(payload.service_code),
                                               counter=counter, reason=payload.reason))
 
@@ -172,8 +189,7 @@ def board(request: HttpRequest, centre_id: int) -> BoardOut:
             summary="Bookable times for a service on a date")
 def slots(request: HttpRequest, centre_id: int, params: Query[SlotsIn]) -> list[SlotOut]:
     centre = selectors.centre_public(centre_id=centre_id)
-    service = _service(params.service)
-    assert service is not None
+    service = _required_service(params.service)
     return [SlotOut(start=s.start, minutes=s.minutes, capacity=s.capacity, free=s.free)
             for s in selectors.centre_slots(centre=centre, service=service, day=params.date)]
 
@@ -182,8 +198,7 @@ def slots(request: HttpRequest, centre_id: int, params: Query[SlotsIn]) -> list[
              summary="Book a visit (the citizen for themselves, or centre staff by phone)")
 def book(request: HttpRequest, centre_id: int, payload: AppointmentIn) -> Status[AppointmentOut]:
     centre = selectors.centre_public(centre_id=centre_id)
-    service = _service(payload.service_code)
-    assert service is not None
+    service = _required_service(payload.service_code)
     appointment = actions.appointment_book(centre=centre, service=service, iin=payload.iin,
                                            slot_start=payload.slot_start, actor=_user(request),
                                            channel=payload.channel)
