@@ -18,4 +18,12 @@ class MaskPersonalData(logging.Filter):
         masked = mask_text(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # A traceback (an exception's message) can carry an IIN too: format it once, masked; every
+        # formatter then reuses this text instead of formatting the exception again.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         return True

@@ -629,6 +629,12 @@ def assist_home(request: HttpRequest) -> HttpResponse:
         return redirect("assist-start")
     q = request.GET.get("q", "")[:200]
     person = Person.objects.filter(iin=who.applicant_id).first()
+    seen_key = f"assist_viewed:{who.applicant_id}:{request.session.get('assist_started_at')}"
+    if person is not None and not request.session.get(seen_key):
+        # The page shows the citizen's name: audited once per session, like an assisted draft.
+        audit_personal_data_view(viewer=who.actor, subject_iin=who.applicant_id, object_type="person",
+                                 object_id=who.applicant_id)
+        request.session[seen_key] = True
     return render(request, "portal/assist_home.html", {
         "who": who, "person": person, "q": q, "services": service_search(q=q)[:30] if q else [],
         "drafts": selectors.drafts(actor=who.actor, applicant_id=who.applicant_id)})
