@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -21,7 +20,7 @@ from tereze.applications.forms import DecisionForm, IntakeForm, IssueForm, Reass
 from tereze.applications.states import Status
 from tereze.applications.uploads import open_stored
 from tereze.core.errors import DomainError, NotFound
-from tereze.core.http import not_found_page, request_user
+from tereze.core.http import not_found_page, request_user, signed_in
 from tereze.core.models import Person
 from tereze.core.roles import BODY_ROLES, CENTRE_ROLES, Role
 from tereze.registry.models import Channel
@@ -38,17 +37,6 @@ def staff_only(*roles: str) -> Callable[[Callable[..., HttpResponseBase]], Calla
             return view(request, *args, **kwargs)
         return wrapped
     return decorate
-
-
-def signed_in(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Pages for applicants and staff alike: a visitor who is not signed in goes to the citizen sign-in
-    (which links to the staff one) and comes back."""
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('portal-signin')}?{urlencode({'next': request.get_full_path()})}")
-        return view(request, *args, **kwargs)
-    return wrapped
 
 
 @staff_only()

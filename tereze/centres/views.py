@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +22,7 @@ from tereze.centres.models import Counter
 from tereze.centres.states import TicketKind, TicketStatus
 from tereze.core import clock
 from tereze.core.errors import DomainError, NotFound
-from tereze.core.http import not_found_page, request_user
+from tereze.core.http import not_found_page, request_user, signed_in
 from tereze.core.models import User
 from tereze.core.roles import CENTRE_ROLES, NATIONWIDE_ROLES, Role
 from tereze.registry.models import Region, Service
@@ -213,7 +212,7 @@ def situation(request: HttpRequest) -> HttpResponse:
 
 # ---------------------------------------------------------------- the citizen
 
-@login_required
+@signed_in
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, centre_id: int) -> HttpResponse:
     """The portal's booking page: pick a service and a day, see the free times, book one."""
@@ -245,7 +244,7 @@ def book(request: HttpRequest, centre_id: int) -> HttpResponse:
     return render(request, "centres/book.html", {"centre": centre, "services": services, "service": service,
                                                  "day": day, "slots": slots})
 
-@login_required
+@signed_in
 @require_GET
 def my_queue(request: HttpRequest) -> HttpResponse:
     viewer = request_user(request)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from tereze.core.models import User
 
@@ -17,3 +23,14 @@ def request_user(request: HttpRequest) -> User:
 def not_found_page(request: HttpRequest, message: str, status: int = 404) -> HttpResponse:
     """The one page for 'not there, or not yours to see' (and, with status=403, 'not your role')."""
     return render(request, "portal/not_found.html", {"message": message}, status=status)
+
+
+def signed_in(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Pages for applicants and staff alike: a visitor who is not signed in goes to the citizen sign-in
+    (which links to the staff one) and comes back."""
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('portal-signin')}?{urlencode({'next': request.get_full_path()})}")
+        return view(request, *args, **kwargs)
+    return wrapped

@@ -567,3 +567,9 @@ def test_a_refused_guess_logs_no_iin(case: Case, caplog: pytest.LogCaptureFixtur
         assert client.get(f"/cabinet/applications/{iin}/").status_code == 404
         assert Client().get(f"/queue/t/{iin}/").status_code == 404
     assert iin not in caplog.text
+
+
+def test_anonymous_citizens_are_sent_to_the_citizen_sign_in(world, client) -> None:
+    for path in [f"/centres/{world.centre.pk}/book/", "/queue/mine/"]:
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/signin/?next="), path
