@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from tereze.applications.actions import Decision
@@ -23,6 +24,18 @@ class DecisionForm(forms.Form):
             (d.code, d.t("name")) for d in standard.documents.all()]
 
 
+def add_document_fields(form: forms.Form, standard: Standard) -> None:
+    """One file field per document the applicant hands in (`doc_<code>`); documents a register
+    supplies are never asked for. The one place that builds these fields."""
+    limit_mb = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+    for document in standard.documents.all():
+        if document.source == "applicant":
+            form.fields[f"doc_{document.code}"] = forms.FileField(
+                label=document.t("name"), required=False,
+                help_text=_("PDF, JPEG or PNG, up to %(mb)s MB") % {"mb": limit_mb},
+                widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+
+
 class IntakeForm(forms.Form):
     """The operator's form, built from the standard in force: one file field per document the
     applicant hands in (register documents are fetched, never asked for)."""
@@ -35,9 +48,7 @@ class IntakeForm(forms.Form):
         tiers = list(standard.tiers.all())
         self.fields["tier_code"].choices = [("", _("standard term"))] + [  # type: ignore[attr-defined]
             (t.code, f"{t.t('name')} — {t.deadline_working_days} / {t.fee} ₸") for t in tiers]
-        for document in standard.documents.all():
-            if document.source == "applicant":
-                self.fields[f"doc_{document.code}"] = forms.FileField(label=document.t("name"), required=False)
+        add_document_fields(self, standard)
 
 
 class ReassignForm(forms.Form):

@@ -8,33 +8,23 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from tereze.core.admin import ReadOnlyAdmin
 from tereze.portal.models import Lockout, Rating, TotpDevice
 
 
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Rating)
-class RatingAdmin(ReadOnly):
+class RatingAdmin(ReadOnlyAdmin):
     list_display = ["application", "score", "service", "body", "centre", "channel", "created_at"]
     list_filter = ["score", "channel"]
 
 
 @admin.register(Lockout)
-class LockoutAdmin(ReadOnly):
+class LockoutAdmin(ReadOnlyAdmin):
     list_display = ["iin", "since", "until"]
 
 
 @admin.register(TotpDevice)
-class TotpDeviceAdmin(ReadOnly):
+class TotpDeviceAdmin(ReadOnlyAdmin):
     """An administrator resets a lost phone by deleting the device; the secret is never shown."""
 
     list_display = ["user", "created_at", "confirmed_at"]

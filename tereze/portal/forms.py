@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tereze.applications.forms import add_document_fields
 from tereze.core.identity import IdentityNumberError, validate_bin, validate_iin
 from tereze.core.models import Language, Notification
 from tereze.registry.models import Standard
@@ -87,13 +88,7 @@ class DocumentsForm(forms.Form):
 
     def __init__(self, *args: Any, standard: Standard, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for document in standard.documents.all():
-            if document.source == "applicant":
-                self.fields[f"doc_{document.code}"] = forms.FileField(
-                    label=document.t("name"), required=False,
-                    help_text=_("PDF, JPEG or PNG, up to %(mb)s MB") % {"mb": 10},
-                    widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,"
-                                                                     "image/jpeg,image/png"}))
+        add_document_fields(self, standard)
 
 
 class TierForm(forms.Form):
@@ -116,11 +111,7 @@ class ResubmitForm(forms.Form):
 
     def __init__(self, *args: Any, standard: Standard, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for document in standard.documents.all():
-            if document.source == "applicant":
-                self.fields[f"doc_{document.code}"] = forms.FileField(
-                    label=document.t("name"), required=False,
-                    help_text=_("PDF, JPEG or PNG, up to %(mb)s MB") % {"mb": 10})
+        add_document_fields(self, standard)
 
 
 class RatingForm(forms.Form):
