@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 WEIGHTS_FIRST = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 WEIGHTS_SECOND = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 CENTURY = {1: 1800, 2: 1800, 3: 1900, 4: 1900, 5: 2000, 6: 2000}
@@ -31,18 +33,18 @@ def check_digit(first_eleven: str) -> int | None:
 def _digits(value: str, label: str) -> str:
     value = (value or "").strip()
     if not value.isascii() or not value.isdigit():
-        raise IdentityNumberError(f"{label} must contain digits only")
+        raise IdentityNumberError(_("%(label)s must contain digits only") % {"label": label})
     if len(value) != 12:
-        raise IdentityNumberError(f"{label} must be 12 digits, got {len(value)}")
+        raise IdentityNumberError(_("%(label)s must be 12 digits, got %(n)s") % {"label": label, "n": len(value)})
     return value
 
 
 def _check(value: str, label: str) -> str:
     expected = check_digit(value[:11])
     if expected is None:
-        raise IdentityNumberError(f"{label} has no valid check digit for its first 11 digits")
+        raise IdentityNumberError(_("%(label)s has no valid check digit for its first 11 digits") % {"label": label})
     if expected != int(value[11]):
-        raise IdentityNumberError(f"{label} check digit does not match")
+        raise IdentityNumberError(_("%(label)s check digit does not match") % {"label": label})
     return value
 
 
@@ -58,15 +60,17 @@ def parse_iin(value: str) -> Iin:
     raw = _digits(value, "IIN")
     century_digit = int(raw[6])
     if century_digit not in CENTURY:
-        raise IdentityNumberError(f"IIN digit 7 must be 1-6 (century and sex), got {century_digit}")
+        raise IdentityNumberError(
+            _("IIN digit 7 must be 1-6 (century and sex), got %(digit)s") % {"digit": century_digit})
     year = CENTURY[century_digit] + int(raw[0:2])
     month, day = int(raw[2:4]), int(raw[4:6])
     if not 1 <= month <= 12:
-        raise IdentityNumberError(f"IIN month {month} is not a date")
+        raise IdentityNumberError(_("IIN month %(month)s is not a date") % {"month": month})
     try:
         birth = dt.date(year, month, day)
     except ValueError:
-        raise IdentityNumberError(f"IIN day {day} is not a date in {year}-{month:02d}") from None
+        problem = _("IIN day %(day)s is not a date in %(year)s-%(month)02d")
+        raise IdentityNumberError(problem % {"day": day, "year": year, "month": month}) from None
     return Iin(value=_check(raw, "IIN"), birth_date=birth, sex="M" if century_digit % 2 else "F")
 
 
@@ -79,9 +83,10 @@ def validate_bin(value: str) -> str:
     raw = _digits(value, "BIN")
     month = int(raw[2:4])
     if not 1 <= month <= 12:
-        raise IdentityNumberError(f"BIN month {month} is not a date")
+        raise IdentityNumberError(_("BIN month %(month)s is not a date") % {"month": month})
     if raw[4] not in BIN_ENTITY_KINDS:
-        raise IdentityNumberError(f"BIN digit 5 must be 4, 5 or 6 (kind of entity), got {raw[4]}")
+        raise IdentityNumberError(
+            _("BIN digit 5 must be 4, 5 or 6 (kind of entity), got %(digit)s") % {"digit": raw[4]})
     return _check(raw, "BIN")
 
 
