@@ -35,7 +35,15 @@ from tereze.core.notify import (
 )
 from tereze.core.roles import APPLICANT_ROLES, BODY_ROLES, CENTRE_ROLES, Role
 from tereze.core.rows import insert_together
-from tereze.registry.models import Channel, DocumentSource, InLanguage, RecipientType, Service, Standard
+from tereze.registry.models import (
+    Channel,
+    DocumentSource,
+    InLanguage,
+    RecipientType,
+    Service,
+    Standard,
+    register_label,
+)
 from tereze.registry.selectors import standard_for_intake
 
 _random = secrets.SystemRandom()
@@ -178,7 +186,7 @@ def _validate(submission: Submission, *, today: dt.date, already_handed_in: froz
                 register=document.register_name, document_code=document.code, applicant_id=submission.applicant_id)
             if record is None and "applicant_id" not in errors:
                 missing.append(_("%(document)s (the %(register)s register holds no record)") % {
-                    "document": document.code, "register": document.register_name})
+                    "document": document.code, "register": register_label(document.register_name)})
             elif record is not None:
                 register_records.append({"code": document.code, "register": document.register_name, "data": record})
         elif document.code not in handed_in:

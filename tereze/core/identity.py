@@ -57,7 +57,7 @@ class Iin:
 
 def parse_iin(value: str) -> Iin:
     """Validate an individual identification number and return what it encodes."""
-    raw = _digits(value, "IIN")
+    raw = _digits(value, _("IIN"))
     century_digit = int(raw[6])
     if century_digit not in CENTURY:
         raise IdentityNumberError(
@@ -71,7 +71,7 @@ def parse_iin(value: str) -> Iin:
     except ValueError:
         problem = _("IIN day %(day)s is not a date in %(year)s-%(month)02d")
         raise IdentityNumberError(problem % {"day": day, "year": year, "month": month}) from None
-    return Iin(value=_check(raw, "IIN"), birth_date=birth, sex="M" if century_digit % 2 else "F")
+    return Iin(value=_check(raw, _("IIN")), birth_date=birth, sex="M" if century_digit % 2 else "F")
 
 
 def validate_iin(value: str) -> str:
@@ -80,14 +80,14 @@ def validate_iin(value: str) -> str:
 
 def validate_bin(value: str) -> str:
     """Validate a business identification number (registration year/month, entity kind, check digit)."""
-    raw = _digits(value, "BIN")
+    raw = _digits(value, _("BIN"))
     month = int(raw[2:4])
     if not 1 <= month <= 12:
         raise IdentityNumberError(_("BIN month %(month)s is not a date") % {"month": month})
     if raw[4] not in BIN_ENTITY_KINDS:
         raise IdentityNumberError(
             _("BIN digit 5 must be 4, 5 or 6 (kind of entity), got %(digit)s") % {"digit": raw[4]})
-    return _check(raw, "BIN")
+    return _check(raw, _("BIN"))
 
 
 def validate_identity_number(value: str) -> str:

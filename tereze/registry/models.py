@@ -168,6 +168,20 @@ class Standard(models.Model):
         return channel in self.channels or (channel == Channel.API and Channel.PORTAL in self.channels)
 
 
+# The state registers a standard may name; shown by name, in the reader's language.
+REGISTER_LABELS = {
+    "population": _("population"), "identity": _("population"), "business": _("business"),
+    "property": _("property"), "civil_status": _("civil status"), "education": _("education"),
+    "military": _("military registration"), "pension": _("pension"), "social": _("social assistance"),
+    "medical": _("medical"), "address": _("address"), "criminal_records": _("criminal records"),
+    "land": _("land cadastre"), "tax": _("tax"),
+}
+
+
+def register_label(code: str) -> str:
+    return str(REGISTER_LABELS.get(code, code))
+
+
 class DocumentSource(models.TextChoices):
     APPLICANT = "applicant", _("handed in by the applicant")
     REGISTER = "register", _("queried from a state register")

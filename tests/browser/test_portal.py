@@ -60,7 +60,9 @@ def apply_online(page, world, contract_path: str) -> str:  # type: ignore[no-unt
     page.fill("#id_address", "Астана, ул. Абая, 1")
     page.click("button[name=next]")
     page.wait_for_url("**/documents/")
-    assert "population" in page.locator("#register-documents").inner_text()
+    language = page.evaluate("document.documentElement.lang")
+    register = {"en": "population", "ru": "«Население»", "kk": "«Халық»"}[language]
+    assert register in page.locator("#register-documents").inner_text()  # named, in the page's language
     page.set_input_files("#id_doc_contract", contract_path)
     page.click("button[name=next]")
     page.wait_for_url("**/tier/")

@@ -1,6 +1,7 @@
 from django import template
 
 from tereze.core.identity import mask
+from tereze.registry.models import register_label as label_of_register
 
 register = template.Library()
 
@@ -14,3 +15,9 @@ def attr_t(obj: object, field: str) -> str:
 @register.filter(name="mask")
 def mask_filter(value: str) -> str:
     return mask(value or "")
+
+
+@register.filter
+def register_label(code: str) -> str:
+    """{{ d.register_name|register_label }}: the register's name in the active language."""
+    return label_of_register(code or "")
