@@ -12,6 +12,7 @@ import asyncio
 import base64
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -86,6 +87,12 @@ def database_drop(args: argparse.Namespace) -> None:
             return
         except psycopg.OperationalError:
             time.sleep(1)
+
+
+def discard(bench: Bench, args: argparse.Namespace) -> None:
+    """Drop the benchmark's database (unless --keep) and its data folder."""
+    database_drop(args)
+    shutil.rmtree(bench.data_dir, ignore_errors=True)
 
 
 def server_env(database_url: str, data_dir: str, args: argparse.Namespace | None = None) -> dict[str, str]:

@@ -20,7 +20,6 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import asyncio
 import random
-import shutil
 import subprocess
 import sys
 import threading
@@ -32,7 +31,7 @@ from benchmarks.common import (
     Server,
     arguments,
     audit_verify,
-    database_drop,
+    discard,
     exactly_once_report,
     new_key,
     payload,
@@ -125,8 +124,7 @@ def main() -> None:
             good = run(bench, args, what=what, seconds=args.seconds, clients=args.clients,
                        workers=args.workers, threads=args.threads) and good
     finally:
-        database_drop(args)
-        shutil.rmtree(bench.data_dir, ignore_errors=True)
+        discard(bench, args)
     print("exactly once: OK" if good else "exactly once: FAILED")
     sys.exit(0 if good else 1)
 

@@ -21,14 +21,13 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import asyncio
 import random
-import shutil
 import time
 
 from benchmarks.common import (
     Bench,
     Server,
     arguments,
-    database_drop,
+    discard,
     exactly_once_report,
     new_key,
     payload,
@@ -133,8 +132,7 @@ def main() -> None:
               f"{overtaken_max * 1000:.0f} ms (p99 {overtaken_p99 * 1000:.0f} ms)")
     finally:
         server.stop()
-        database_drop(args)
-        shutil.rmtree(bench.data_dir, ignore_errors=True)
+        discard(bench, args)
 
 
 if __name__ == "__main__":

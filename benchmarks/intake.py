@@ -40,7 +40,7 @@ from benchmarks.common import (
     Server,
     arguments,
     closed_loop,
-    database_drop,
+    discard,
     percentile,
     prepare,
     summarise,
@@ -214,8 +214,7 @@ def main() -> None:
                 report_profile(files)
     finally:
         server.stop()
-        database_drop(args)
-        shutil.rmtree(bench.data_dir, ignore_errors=True)
+        discard(bench, args)
 
 
 if __name__ == "__main__":
