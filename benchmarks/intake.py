@@ -31,12 +31,12 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import (
     BIN,
     Bench,
     CpuSplit,
-    Outcome,
     Server,
     arguments,
     closed_loop,
@@ -44,6 +44,8 @@ from benchmarks.common import (
     percentile,
     prepare,
     summarise,
+    wrk_available,
+    wrk_closed_loop,
 )
 
 APPLICATION_SQL = """
@@ -163,16 +165,24 @@ def report_profile(files: list[Path]) -> None:
 
 # ------------------------------------------------------------------ main
 
-async def run_level(bench: Bench, server: Server, *, concurrency: int, seconds: float, start: int,
-                    profile_dir: str | None) -> tuple[list[Outcome], float, list[Path]]:
-    load = asyncio.create_task(closed_loop(bench, server.url, concurrency=concurrency, seconds=seconds,
-                                           start=start))
+async def run_level(bench: Bench, server: Server, *, client: str, concurrency: int, seconds: float, start: int,
+                    profile_dir: str | None) -> tuple[dict[str, Any], list[Path]]:
+    """One level of load (by wrk or aiohttp), with py-spy on the workers meanwhile when asked."""
+    if client == "wrk":
+        load = asyncio.create_task(asyncio.to_thread(wrk_closed_loop, bench, server.url, concurrency=concurrency,
+                                                     seconds=seconds))
+    else:
+        load = asyncio.create_task(closed_loop(bench, server.url, concurrency=concurrency, seconds=seconds,
+                                               start=start))
     files: list[Path] = []
     if profile_dir:
         await asyncio.sleep(1)
         files = await asyncio.to_thread(profile_workers, server, seconds - 3, profile_dir)
-    outcomes, elapsed = await load
-    return outcomes, elapsed, files
+    result = await load
+    if client == "wrk":
+        return result, files  # type: ignore[return-value]
+    outcomes, elapsed = result  # type: ignore[misc]
+    return {**summarise(outcomes, elapsed), "count": len(outcomes)}, files
 
 
 def main() -> None:
@@ -181,6 +191,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15, help="seconds per level")
     parser.add_argument("--profile", action="store_true", help="py-spy the workers during the middle level")
     parser.add_argument("--no-raw", action="store_true", help="skip the raw psycopg ceiling")
+    parser.add_argument("--client", choices=["wrk", "aiohttp"], default="wrk" if wrk_available() else "aiohttp",
+                        help="load generator (wrk takes far less of the shared CPU; apt-get install wrk)")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
 
@@ -189,7 +201,7 @@ def main() -> None:
     kind = f"gthread x{args.threads}" if args.threads > 1 else "sync"
     print(f"Tereze intake benchmark: {args.db}, gunicorn {args.workers} workers ({kind}), DEBUG off, "
           f"TEREZE_API_CONCURRENCY={bench.env.get('TEREZE_API_CONCURRENCY', 'default')}, "
-          f"{os.cpu_count()} CPUs shared with the clients and the database")
+          f"{os.cpu_count()} CPUs shared with the clients ({args.client}) and the database")
     try:
         asyncio.run(closed_loop(bench, server.url, concurrency=8, seconds=3, start=10**8))  # warm-up
         print(f"{'clients':>7} {'subm/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'non-201':>8} "
@@ -199,11 +211,9 @@ def main() -> None:
             profile_dir = tempfile.mkdtemp(prefix="tereze-pyspy-") if args.profile and i == len(levels) // 2 \
                 else None
             with CpuSplit(server) as cpu:
-                outcomes, elapsed, files = asyncio.run(run_level(bench, server, concurrency=concurrency,
-                                                                 seconds=args.seconds, start=start,
-                                                                 profile_dir=profile_dir))
-            start += len(outcomes)
-            s = summarise(outcomes, elapsed)
+                s, files = asyncio.run(run_level(bench, server, client=args.client, concurrency=concurrency,
+                                                 seconds=args.seconds, start=start, profile_dir=profile_dir))
+            start += s.get("count", 0)
             raw = None if args.db != "postgres" or args.no_raw else asyncio.run(
                 raw_ceiling(bench, concurrency=concurrency, seconds=min(args.seconds, 10)))
             raw_text = f"{raw['rate']:7.0f} {s['rate'] / raw['rate']:6.0%}" if raw else f"{'-':>7} {'-':>7}"

@@ -13,12 +13,14 @@ from tests import factories
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
+    from tereze.applications.reviewers import forget_open_cases
     from tereze.core.calendar import forget_transfers
     from tereze.registry.selectors import forget_intake_cache
 
     forget_transfers()
     forget_cached_tokens()
     forget_intake_cache()
+    forget_open_cases()
 
 
 @dataclass

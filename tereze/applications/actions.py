@@ -12,12 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from tereze.applications import messages
 from tereze.applications.models import Application, ApplicationDocument, ApplicationEvent, Result
 from tereze.applications.registers import registers
+from tereze.applications.reviewers import Official, count_assignment, draw_official, forget_open_cases
 from tereze.applications.states import CLOCK_RUNNING, OPEN_AT_BODY, Status, ensure_transition
 from tereze.applications.uploads import Upload, store_upload
 from tereze.core import clock
@@ -78,6 +78,8 @@ def _append(application: Application, *, kind: str, to_status: str, actor: User 
     from_status = application.status
     application.status = to_status
     application.save(update_fields=["status", *fields])
+    if application.assignee_id:
+        forget_open_cases(application.body_id)  # its official's open cases may have changed
     return ApplicationEvent.objects.create(
         application=application, kind=kind, from_status=from_status, to_status=to_status,
         actor=actor if actor is not None and actor.pk else None,
@@ -239,7 +241,7 @@ def _intake(*, submission: Submission, actor: User, idempotency_key: str | None,
     application = Application(
         number=f"{service.code}-{today:%Y%m%d}-{secrets.token_hex(4).upper()}",
         service=service, standard=standard, applicant_iin=submission.applicant_id,
-        channel=submission.channel, status=Status.SUBMITTED, body_id=service.body_id,
+        channel=submission.channel, status=Status.SUBMITTED, body=service.body,
         centre_id=actor.centre_id if actor.role in CENTRE_ROLES else None,
         submitted_by=actor if actor.pk else None, assisted=assisted, form_data=submission.form_data,
         language=submission.language, idempotency_key=idempotency_key or None,
@@ -256,6 +258,9 @@ def _intake(*, submission: Submission, actor: User, idempotency_key: str | None,
     if not insert_together(application, rows, conflict_fields=("submitted_by", "idempotency_key")):
         return None
     deliver_after_commit_for(application.number, notifications)
+    if application.assignee_id:
+        body_id, official_id = application.body_id, application.assignee_id
+        transaction.on_commit(lambda: count_assignment(body_id, official_id))
     return application
 
 
@@ -412,29 +417,8 @@ def application_delete_draft(*, draft: Application, actor: User) -> Application:
 
 # ---------------------------------------------------------------- assignment
 
-@dataclass(frozen=True)
-class Official:
-    """Who was drawn: enough to assign and to write to them, without loading the account."""
-
-    pk: int
-    email: str
-    language: str
-
-
 def _draw_official(application: Application, *, exclude: int | None = None) -> Official | None:
-    """An official of the responsible body drawn at random, weighted towards fewer open cases."""
-    officials = list(
-        User.objects.filter(role=Role.OFFICIAL, body_id=application.body_id, is_active=True)
-        .exclude(pk=exclude or 0)
-        .annotate(open_cases=Count("assigned_applications",
-                                   filter=Q(assigned_applications__status__in=OPEN_AT_BODY)))
-        .order_by("pk").values_list("pk", "email", "language", "open_cases")
-    )
-    if not officials:
-        return None
-    weights = [1.0 / (1 + open_cases) for *_, open_cases in officials]
-    pk, email, language, _open = _random.choices(officials, weights=weights, k=1)[0]
-    return Official(pk=pk, email=email, language=language)
+    return draw_official(application.body_id, exclude=exclude)
 
 
 def _assignee_notification(application: Application, official: Official) -> Notification:
