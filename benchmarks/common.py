@@ -479,8 +479,9 @@ def wrk_closed_loop(bench: Bench, url: str, *, concurrency: int, seconds: float)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
     try:
-        done = subprocess.run(["wrk", "-t", "1", "-c", str(concurrency), "-d", f"{max(1, round(seconds))}s", "--timeout", "30s",
-                               "-s", f.name, url], capture_output=True, text=True, timeout=seconds + 60)
+        command = ["wrk", "-t", "1", "-c", str(concurrency), "-d", f"{max(1, round(seconds))}s", "--timeout", "30s",
+                   "-s", f.name, url]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     finally:
         os.unlink(f.name)
     figures: dict[str, Any] = {"statuses": {}}
