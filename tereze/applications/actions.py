@@ -104,6 +104,8 @@ class Submission:
     form_data: dict[str, Any] = field(default_factory=dict)
     documents: list[Upload] = field(default_factory=list)
     language: str = "ru"
+    # When the applicant first reached us (admission control's stamp; a retry after 503 keeps it).
+    arrived_at: dt.datetime | None = None
 
     def fingerprint(self) -> str:
         shape = {"service": self.service_code, "applicant": self.applicant_id, "channel": self.channel,
@@ -245,10 +247,11 @@ def _intake(*, submission: Submission, actor: User, idempotency_key: str | None,
         centre_id=actor.centre_id if actor.role in CENTRE_ROLES else None,
         submitted_by=actor if actor.pk else None, assisted=assisted, form_data=submission.form_data,
         language=submission.language, idempotency_key=idempotency_key or None,
-        request_fingerprint=fingerprint, created_at=clock.now(),
+        request_fingerprint=fingerprint, created_at=submission.arrived_at or clock.now(),
     )
     events = [_event(application, kind="submitted", from_status="", actor=actor,
                      payload={"assisted": assisted, "standard_version": standard.version})]
+    events[0].at = application.created_at
     accepted, official = _accept(application, actor=actor, tier=tier)
     events += accepted
     notifications = _acceptance_notifications(application, official)

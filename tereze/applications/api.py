@@ -52,6 +52,7 @@ def submit(
         tier_code=payload.tier_code, form_data=payload.form_data, language=payload.language,
         documents=[actions.Upload(code=d.code, file_name=d.file_name, content=_decode(d.code, d.content_base64))
                    for d in payload.documents],
+        arrived_at=getattr(request, "arrived_at", None),
     )
     viewer = request_user(request)
     application, created = actions.application_submit(submission=submission, actor=viewer,

@@ -1,10 +1,18 @@
-"""Admission control: overload is answered, not suffered.
+"""Admission control: overload is answered, not suffered, and nobody loses their place.
 
 Each process admits at most `TEREZE_API_CONCURRENCY` API requests at a time. A request beyond that
-waits up to `TEREZE_API_QUEUE_SECONDS` for a slot (waiters are woken in arrival order, so those
-admitted are served first come, first served) and is otherwise answered at once with
-503 Service Unavailable, `Retry-After` and a JSON message, instead of piling up until every request
-times out. Pages outside /api/ are not bounded here (the front proxy's waiting room covers them).
+waits up to `TEREZE_API_QUEUE_SECONDS` for a slot (waiters are woken in arrival order) and is
+otherwise answered at once with 503 Service Unavailable, `Retry-After` and a JSON message, instead
+of piling up until every request times out. Pages outside /api/ are not bounded here (the front
+proxy's waiting room covers them).
+
+Arrival order across processes and retries: every API request is stamped with the moment it
+arrived (`request.arrived_at`); intake records it as the moment of submission. A 503 to a request
+with an Idempotency-Key carries an arrival ticket (header `Arrival-Ticket`, also in the body): the
+first arrival time, signed and bound to that key. The retry that sends it back is stamped with the
+first arrival, so an applicant told to come back keeps their place in the order of submission,
+whichever worker admits them. Tickets older than `TEREZE_ARRIVAL_TICKET_SECONDS`, forged, or sent
+with another key are ignored (the request counts as arriving now).
 
 The bound matters with threaded or asynchronous workers (`gunicorn -k gthread --threads N`); a
 sync worker handles one request at a time and its backlog sits in the listen queue.
@@ -12,14 +20,42 @@ sync worker handles one request at a time and its backlog sits in the listen que
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import math
 import threading
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from tereze.core import clock
+
 API_PREFIX = "/api/"
+TICKET_HEADER = "Arrival-Ticket"
+_signer = signing.Signer(salt="tereze.admission.arrival")
+
+
+def _bound_to(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def arrival_ticket(arrived_at: dt.datetime, idempotency_key: str) -> str:
+    return _signer.sign(f"{arrived_at.timestamp():.6f}:{_bound_to(idempotency_key)}")
+
+
+def ticket_arrival(ticket: str, idempotency_key: str, *, now: dt.datetime) -> dt.datetime | None:
+    """The first arrival a ticket vouches for, or None when it is forged, stale or for another key."""
+    try:
+        stamp, bound = _signer.unsign(ticket).split(":", 1)
+        arrived_at = dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC)
+    except (signing.BadSignature, ValueError, OverflowError):
+        return None
+    max_age = dt.timedelta(seconds=float(getattr(settings, "TEREZE_ARRIVAL_TICKET_SECONDS", 600)))
+    if bound != _bound_to(idempotency_key) or not now - max_age <= arrived_at <= now:
+        return None
+    return arrived_at
 
 
 class AdmissionControl:
@@ -31,16 +67,31 @@ class AdmissionControl:
         self.slots = threading.BoundedSemaphore(self.limit) if self.limit > 0 else None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self.slots is None or not request.path.startswith(API_PREFIX):
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        now = clock.now()
+        key = request.headers.get("Idempotency-Key", "")
+        ticket = request.headers.get(TICKET_HEADER, "")
+        request.arrived_at = (ticket_arrival(ticket, key, now=now) if ticket and key else None) or now  # type: ignore[attr-defined]
+        if self.slots is None:
             return self.get_response(request)
         admitted = self.slots.acquire(timeout=self.wait) if self.wait > 0 else self.slots.acquire(blocking=False)
         if not admitted:
-            response = JsonResponse({"detail": "the service is at capacity; please retry after "
-                                               f"{self.retry_after} s (your request was not processed)"},
-                                    status=503)
-            response["Retry-After"] = self.retry_after
-            return response
+            return self.refuse(request, key)
         try:
             return self.get_response(request)
         finally:
             self.slots.release()
+
+    def refuse(self, request: HttpRequest, key: str) -> HttpResponse:
+        body: dict[str, str] = {"detail": "the service is at capacity; please retry after "
+                                          f"{self.retry_after} s (your request was not processed)"}
+        ticket = arrival_ticket(request.arrived_at, key) if key else ""  # type: ignore[attr-defined]
+        if ticket:
+            body["detail"] += f"; send the {TICKET_HEADER} header back with the same Idempotency-Key to keep your place"
+            body["arrival_ticket"] = ticket
+        response = JsonResponse(body, status=503)
+        response["Retry-After"] = self.retry_after
+        if ticket:
+            response[TICKET_HEADER] = ticket
+        return response

@@ -1,0 +1,89 @@
+"""Admission control: beyond capacity an API request is refused with 503 + Retry-After and nothing is
+saved; the arrival ticket keeps the applicant's place in the order of submission on their retry."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory, override_settings
+
+from tereze.applications.models import Application
+from tereze.core import clock
+from tereze.core.admission import TICKET_HEADER, AdmissionControl
+from tests.applications.helpers import api_client, api_payload
+
+
+def first_arrival() -> dt.datetime:
+    """Within the ticket's validity (10 minutes by default), with microseconds: nothing is rounded."""
+    return (clock.now() - dt.timedelta(seconds=30)).replace(microsecond=123456)
+
+
+def full_gate() -> AdmissionControl:
+    """A gate whose only slot is taken (the request in progress elsewhere)."""
+    with override_settings(TEREZE_API_CONCURRENCY=1, TEREZE_API_QUEUE_SECONDS=0, TEREZE_API_RETRY_AFTER=3):
+        gate = AdmissionControl(lambda request: HttpResponse("served", status=201))
+    assert gate.slots is not None and gate.slots.acquire(blocking=False)
+    return gate
+
+
+def refused_ticket(key: str, at: dt.datetime) -> str:
+    with clock.frozen(at):
+        response = full_gate()(RequestFactory().post("/api/v1/applications", headers={"Idempotency-Key": key}))
+    assert response.status_code == 503
+    return str(response[TICKET_HEADER])
+
+
+def test_beyond_capacity_the_answer_is_503_with_retry_after_and_a_reason() -> None:
+    response = full_gate()(RequestFactory().post("/api/v1/applications", headers={"Idempotency-Key": "k-1"}))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "3"
+    body = json.loads(response.content)
+    assert "at capacity" in body["detail"] and "not processed" in body["detail"]
+    assert body["arrival_ticket"] == response[TICKET_HEADER]
+
+
+def test_pages_outside_the_api_are_not_bounded_here() -> None:
+    assert full_gate()(RequestFactory().get("/services/")).status_code == 201
+
+
+def test_a_refused_request_saved_nothing(world) -> None:
+    gate = full_gate()
+    gate.get_response = lambda request: api_client(world.operator).post(  # would submit if admitted
+        "/api/v1/applications", api_payload(world), content_type="application/json")
+    assert gate(RequestFactory().post("/api/v1/applications")).status_code == 503
+    assert not Application.objects.exists()
+
+
+def test_a_retry_with_its_ticket_keeps_the_first_arrival_as_the_moment_of_submission(world) -> None:
+    arrived = first_arrival()
+    ticket = refused_ticket("retry-1", arrived)
+    later = api_client(world.operator).post("/api/v1/applications", api_payload(world), content_type="application/json",
+                                            headers={"Idempotency-Key": "newcomer"})
+    retried = api_client(world.operator).post("/api/v1/applications", api_payload(world),
+                                              content_type="application/json",
+                                              headers={"Idempotency-Key": "retry-1", TICKET_HEADER: ticket})
+    assert later.status_code == retried.status_code == 201
+    first = Application.objects.get(number=retried.json()["number"])
+    assert first.created_at == arrived
+    assert first.events.get(kind="submitted").at == arrived
+    # in the order of submission the applicant who was told to come back is ahead of the newcomer
+    assert list(Application.objects.order_by("created_at").values_list("idempotency_key", flat=True)) == [
+        "retry-1", "newcomer"]
+
+
+@pytest.mark.parametrize("tamper", ["other key", "forged", "stale"])
+def test_a_ticket_for_another_key_forged_or_stale_buys_no_earlier_place(world, tamper: str) -> None:
+    key = "retry-2"
+    arrived = first_arrival()
+    ticket = refused_ticket(key, clock.now() - dt.timedelta(hours=2) if tamper == "stale" else arrived)
+    if tamper == "other key":
+        key = "someone-else"
+    if tamper == "forged":
+        ticket = ticket.replace(ticket.split(":")[0], str(arrived.timestamp() - 3600))
+    response = api_client(world.operator).post("/api/v1/applications", api_payload(world),
+                                               content_type="application/json",
+                                               headers={"Idempotency-Key": key, TICKET_HEADER: ticket})
+    assert response.status_code == 201  # the ticket is ignored, not an error: the request counts as arriving now
+    created_at = Application.objects.get(number=response.json()["number"]).created_at
+    assert created_at > clock.now() - dt.timedelta(minutes=1)
