@@ -92,6 +92,9 @@ def database_drop(args: argparse.Namespace) -> None:
 def discard(bench: Bench, args: argparse.Namespace) -> None:
     """Drop the benchmark's database (unless --keep) and its data folder."""
     database_drop(args)
+    log = Path(bench.data_dir) / "gunicorn.log"
+    if log.exists() and "Traceback" in (text := log.read_text(errors="replace")):
+        print(f"  the server logged errors; the last of them:\n{text[-3000:]}")
     shutil.rmtree(bench.data_dir, ignore_errors=True)
 
 
@@ -178,7 +181,8 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> Server:
-        worker_class = ["-k", "gthread", "--threads", str(self.threads)] if self.threads > 1 else ["-k", "sync"]
+        worker_class = (["-k", "tereze.server.StampedThreadWorker", "--threads", str(self.threads)]
+                        if self.threads > 1 else ["-k", "sync"])
         command = [str(BIN / "gunicorn"), "tereze.wsgi", "-w", str(self.workers), *worker_class,
                    "-b", f"127.0.0.1:{self.port}", "--backlog", "2048", "--timeout", "60",
                    "--graceful-timeout", "5", "--log-level", "warning"]
@@ -324,23 +328,28 @@ class Outcome:
     sent_at: float
     number: str = ""
     retry_after: float = 0.0
+    ticket: str = ""  # the arrival ticket that came with a 503
+    error: str = ""  # why there was no answer
 
 
 async def post_application(session: Any, url: str, token: str, body: dict[str, Any], key: str,
-                           timeout: float = 30) -> Outcome:
+                           timeout: float = 30, ticket: str = "") -> Outcome:
     import aiohttp
 
     started = time.monotonic()
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    if ticket:
+        headers["Arrival-Ticket"] = ticket
     try:
-        async with session.post(f"{url}/api/v1/applications", json=body,
-                                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+        async with session.post(f"{url}/api/v1/applications", json=body, headers=headers,
                                 timeout=aiohttp.ClientTimeout(total=timeout)) as response:
             data = await response.json(content_type=None) if response.status in (201, 503, 422) else {}
             return Outcome(response.status, time.monotonic() - started, started,
                            number=(data or {}).get("number", "") if response.status == 201 else "",
-                           retry_after=float(response.headers.get("Retry-After", "0") or 0))
-    except (TimeoutError, aiohttp.ClientError, OSError):
-        return Outcome(0, time.monotonic() - started, started)  # 0: no answer (connection refused/reset)
+                           retry_after=float(response.headers.get("Retry-After", "0") or 0),
+                           ticket=response.headers.get("Arrival-Ticket", ""))
+    except (TimeoutError, aiohttp.ClientError, OSError) as error:  # 0: no answer (refused, reset, timed out)
+        return Outcome(0, time.monotonic() - started, started, error=f"{type(error).__name__}: {str(error)[-60:]}")
 
 
 async def closed_loop(bench: Bench, url: str, *, concurrency: int, seconds: float, start: int = 0

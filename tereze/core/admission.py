@@ -7,7 +7,9 @@ of piling up until every request times out. Pages outside /api/ are not bounded 
 proxy's waiting room covers them).
 
 Arrival order across processes and retries: every API request is stamped with the moment it
-arrived (`request.arrived_at`); intake records it as the moment of submission. A 503 to a request
+arrived (`request.arrived_at`): when its worker first saw it (tereze/server.py), or now; time spent
+waiting for a thread counts against `TEREZE_API_QUEUE_SECONDS`. Intake records the arrival as the
+moment of submission. A 503 to a request
 with an Idempotency-Key carries an arrival ticket (header `Arrival-Ticket`, also in the body): the
 first arrival time, signed and bound to that key. The retry that sends it back is stamped with the
 first arrival, so an applicant told to come back keeps their place in the order of submission,
@@ -31,6 +33,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from tereze.core import clock
+from tereze.server import ARRIVED_AT
 
 API_PREFIX = "/api/"
 TICKET_HEADER = "Arrival-Ticket"
@@ -70,12 +73,18 @@ class AdmissionControl:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
         now = clock.now()
+        seen = request.META.get(ARRIVED_AT)
+        here = min(now, dt.datetime.fromtimestamp(seen, tz=dt.UTC)) if seen else now
         key = request.headers.get("Idempotency-Key", "")
         ticket = request.headers.get(TICKET_HEADER, "")
-        request.arrived_at = (ticket_arrival(ticket, key, now=now) if ticket and key else None) or now  # type: ignore[attr-defined]
+        request.arrived_at = (ticket_arrival(ticket, key, now=now) if ticket and key else None) or here  # type: ignore[attr-defined]
         if self.slots is None:
             return self.get_response(request)
-        admitted = self.slots.acquire(timeout=self.wait) if self.wait > 0 else self.slots.acquire(blocking=False)
+        if self.wait > 0:
+            patience = self.wait - (now - here).total_seconds()  # what it already waited for a thread counts
+            admitted = patience > 0 and self.slots.acquire(timeout=patience)
+        else:
+            admitted = self.slots.acquire(blocking=False)
         if not admitted:
             return self.refuse(request, key)
         try:
