@@ -184,8 +184,8 @@ class Server:
         worker_class = (["-k", "tereze.server.StampedThreadWorker", "--threads", str(self.threads)]
                         if self.threads > 1 else ["-k", "sync"])
         command = [str(BIN / "gunicorn"), "tereze.wsgi", "-w", str(self.workers), *worker_class,
-                   "-b", f"127.0.0.1:{self.port}", "--backlog", "2048", "--timeout", "60",
-                   "--graceful-timeout", "5", "--log-level", "warning"]
+                   "-b", f"127.0.0.1:{self.port}", "--backlog", "4096", "--worker-connections", "4000",
+                   "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=log, stderr=log,
                                             start_new_session=True)

@@ -23,6 +23,17 @@ _handling = threading.local()
 
 
 class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
+    ACCEPT_AT_ONCE = 64
+
+    def accept(self, server: Any, listener: Any) -> None:
+        """Take every waiting connection, not one per wake-up: in a burst the accepting thread shares
+        the GIL with busy request threads, and arrivals left in the kernel's queue are unseen."""
+        for _ in range(self.ACCEPT_AT_ONCE):
+            before = self.nr_conns
+            super().accept(server, listener)
+            if self.nr_conns == before or self.nr_conns >= self.worker_connections:
+                break  # nothing more waiting (or this worker is full)
+
     def enqueue_req(self, conn: Any) -> None:
         conn.tereze_arrived_at = time.time()  # readable now: it waits for a thread from here on
         super().enqueue_req(conn)

@@ -41,7 +41,7 @@ class Official:
 
 
 def _officials(body_id: int) -> dict[int, list]:  # type: ignore[type-arg]
-    refresh = float(getattr(settings, "TEREZE_DRAW_REFRESH_SECONDS", 2.0))
+    refresh = float(settings.TEREZE_DRAW_REFRESH_SECONDS)
     cached = _open_cases.get(body_id)
     if cached is not None and time.monotonic() - cached[0] < refresh:
         return cached[1]

@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import math
 import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -55,10 +56,30 @@ def ticket_arrival(ticket: str, idempotency_key: str, *, now: dt.datetime) -> dt
         arrived_at = dt.datetime.fromtimestamp(float(stamp), tz=dt.UTC)
     except (signing.BadSignature, ValueError, OverflowError):
         return None
-    max_age = dt.timedelta(seconds=float(getattr(settings, "TEREZE_ARRIVAL_TICKET_SECONDS", 600)))
+    max_age = dt.timedelta(seconds=float(settings.TEREZE_ARRIVAL_TICKET_SECONDS))
     if bound != _bound_to(idempotency_key) or not now - max_age <= arrived_at <= now:
         return None
     return arrived_at
+
+
+class DecayingCount:
+    """Events over roughly the last `horizon` seconds (exponential decay, so no buckets to keep)."""
+
+    def __init__(self, horizon: float = 5.0) -> None:
+        self.horizon, self.count, self.at = horizon, 0.0, time.monotonic()
+        self.lock = threading.Lock()
+
+    def _decayed(self, now: float) -> float:
+        return self.count * math.exp(-(now - self.at) / self.horizon)
+
+    def add(self) -> None:
+        with self.lock:
+            now = time.monotonic()
+            self.count, self.at = self._decayed(now) + 1.0, now
+
+    def value(self) -> float:
+        with self.lock:
+            return self._decayed(time.monotonic())
 
 
 class AdmissionControl:
@@ -66,8 +87,10 @@ class AdmissionControl:
         self.get_response = get_response
         self.limit = int(getattr(settings, "TEREZE_API_CONCURRENCY", 0))
         self.wait = float(getattr(settings, "TEREZE_API_QUEUE_SECONDS", 0.0))
-        self.retry_after = str(max(1, math.ceil(float(getattr(settings, "TEREZE_API_RETRY_AFTER", 1)))))
+        self.retry_after = max(1.0, float(getattr(settings, "TEREZE_API_RETRY_AFTER", 1)))
+        self.retry_after_max = max(self.retry_after, float(getattr(settings, "TEREZE_API_RETRY_AFTER_MAX", 60)))
         self.slots = threading.BoundedSemaphore(self.limit) if self.limit > 0 else None
+        self.admitted, self.refused = DecayingCount(), DecayingCount()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX):
@@ -86,21 +109,31 @@ class AdmissionControl:
         else:
             admitted = self.slots.acquire(blocking=False)
         if not admitted:
-            return self.refuse(request, key)
+            response = self.refuse(request, key)
+            self.refused.add()
+            return response
+        self.admitted.add()
         try:
             return self.get_response(request)
         finally:
             self.slots.release()
 
+    def retry_after_seconds(self) -> int:
+        """The base wait, stretched by how many are being refused for each one admitted lately: a
+        crowd ten times the capacity is told to come back in about ten rounds, not all at once."""
+        crowd = self.refused.value() / max(self.admitted.value(), 1.0)
+        return math.ceil(min(self.retry_after_max, self.retry_after * (1 + crowd)))
+
     def refuse(self, request: HttpRequest, key: str) -> HttpResponse:
+        retry_after = self.retry_after_seconds()
         body: dict[str, str] = {"detail": "the service is at capacity; please retry after "
-                                          f"{self.retry_after} s (your request was not processed)"}
+                                          f"{retry_after} s (your request was not processed)"}
         ticket = arrival_ticket(request.arrived_at, key) if key else ""  # type: ignore[attr-defined]
         if ticket:
             body["detail"] += f"; send the {TICKET_HEADER} header back with the same Idempotency-Key to keep your place"
             body["arrival_ticket"] = ticket
         response = JsonResponse(body, status=503)
-        response["Retry-After"] = self.retry_after
+        response["Retry-After"] = str(retry_after)
         if ticket:
             response[TICKET_HEADER] = ticket
         return response

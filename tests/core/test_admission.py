@@ -43,6 +43,18 @@ def test_beyond_capacity_the_answer_is_503_with_retry_after_and_a_reason() -> No
     assert body["arrival_ticket"] == response[TICKET_HEADER]
 
 
+def test_the_bigger_the_crowd_refused_for_each_admitted_the_later_it_is_told_to_come_back() -> None:
+    gate = full_gate()
+    waits = []
+    for _ in range(3):
+        gate.admitted.add()
+    for _ in range(60):
+        waits.append(int(gate(RequestFactory().post("/api/v1/applications"))["Retry-After"]))
+    assert waits[0] == 3  # nobody refused yet: the base wait
+    assert waits == sorted(waits) and 3 < waits[10] < waits[40]  # ten refused for three admitted: ~13 s
+    assert waits[-1] == 60  # never beyond TEREZE_API_RETRY_AFTER_MAX
+
+
 def test_pages_outside_the_api_are_not_bounded_here() -> None:
     assert full_gate()(RequestFactory().get("/services/")).status_code == 201
 
