@@ -28,6 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the virtualenv running this script
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# A database number of its own on the local Redis; the tasks queued there are deleted afterwards.
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PDF = b"%PDF-1.4\n% benchmark document\n%%EOF\n"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -41,6 +43,8 @@ def arguments(description: str, *, database: str) -> argparse.ArgumentParser:
     parser.add_argument("--api-concurrency", type=int, default=None,
                         help="TEREZE_API_CONCURRENCY for the server (default: the server's own)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--redis", default=BENCH_REDIS_URL,
+                        help="task queue for the server, as in production (empty: a SQLite file)")
     return parser
 
 
@@ -90,8 +94,14 @@ def database_drop(args: argparse.Namespace) -> None:
 
 
 def discard(bench: Bench, args: argparse.Namespace) -> None:
-    """Drop the benchmark's database (unless --keep) and its data folder."""
+    """Drop the benchmark's database (unless --keep), the tasks it queued and its data folder."""
     database_drop(args)
+    if bench.env.get("REDIS_URL"):
+        import redis
+
+        client = redis.Redis.from_url(bench.env["REDIS_URL"])
+        for key in client.scan_iter("huey.*tereze*"):
+            client.delete(key)
     log = Path(bench.data_dir) / "gunicorn.log"
     if log.exists() and "Traceback" in (text := log.read_text(errors="replace")):
         print(f"  the server logged errors; the last of them:\n{text[-3000:]}")
@@ -103,6 +113,8 @@ def server_env(database_url: str, data_dir: str, args: argparse.Namespace | None
            "DJANGO_SETTINGS_MODULE": "tereze.settings", "LOG_LEVEL": "WARNING",
            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "PYTHONPATH": str(ROOT)}
     env.pop("REDIS_URL", None)
+    if args is not None and getattr(args, "redis", ""):
+        env["REDIS_URL"] = args.redis  # the task queue on Redis, as in production (README)
     if args is not None and args.api_concurrency is not None:
         env["TEREZE_API_CONCURRENCY"] = str(args.api_concurrency)
     return env

@@ -33,6 +33,7 @@ from tereze.core.notify import (
     notify_staff,
     staff_notification,
 )
+from tereze.core.people import remembered_people
 from tereze.core.roles import APPLICANT_ROLES, BODY_ROLES, CENTRE_ROLES, Role
 from tereze.core.rows import insert_together
 from tereze.registry.models import (
@@ -217,8 +218,9 @@ def application_submit(*, submission: Submission, actor: User, idempotency_key: 
     Idempotency-Key returns the first application, never a second one.
     """
     fingerprint = submission.fingerprint()
-    application = _intake(submission=submission, actor=actor, idempotency_key=idempotency_key,
-                          fingerprint=fingerprint, assisted=assisted)
+    with remembered_people():  # the applicant is read once, for the register check and the receipt
+        application = _intake(submission=submission, actor=actor, idempotency_key=idempotency_key,
+                              fingerprint=fingerprint, assisted=assisted)
     if application is not None:
         return application, True
     # The key was taken (a retry, or a race with one): the unique constraint decided, not a pre-check.

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Protocol
 
-from tereze.core.models import Business, Person
+from tereze.core.models import Business
+from tereze.core.people import person_card
 
 
 class RegisterAdapter(Protocol):
@@ -25,7 +26,7 @@ class DemoRegisters:
                 return None
             return {"register": register, "bin": business.bin, "name": business.name,
                     "registered_on": business.registered_on.isoformat()}
-        person = Person.objects.filter(iin=applicant_id).first()
+        person = person_card(applicant_id)
         if person is None:
             return None
         if register in ("population", "identity"):

@@ -17,7 +17,8 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
-from tereze.core.models import Notification, Person
+from tereze.core.models import Notification
+from tereze.core.people import person_card
 
 if TYPE_CHECKING:
     from tereze.core.models import User
@@ -112,7 +113,7 @@ def citizen_notifications(*, iin: str, topic: str, subject: str | Promise, body:
                           params: Mapping[str, Any] | None = None, object_ref: str = "",
                           channels: list[str] | None = None) -> list[Notification]:
     """The messages, unsaved: one per channel the citizen chose and has an address for."""
-    person = Person.objects.filter(iin=iin).only("phone", "email", "language", "notify_by").first()
+    person = person_card(iin)
     if person is None:
         return []
     language = person.language

@@ -1,60 +1,81 @@
 """Write a parent row and the rows that belong with it in one round trip.
 
-On PostgreSQL this is one statement: a data-modifying CTE whose first part inserts the parent
-(optionally `ON CONFLICT DO NOTHING` on a unique constraint) and whose other parts insert each
-further row, taking the parent's new id where they point at it. One statement is atomic by
-itself, so no BEGIN/COMMIT round trips either. Elsewhere (SQLite) the same rows are saved with the
-ORM inside one transaction. DESIGN.md measured round trips, not Python, as the cost of intake.
+On PostgreSQL this is one prepared statement: a data-modifying CTE whose first part inserts the
+parent (optionally `ON CONFLICT DO NOTHING` on a unique constraint) and whose other parts insert the
+further rows, one part per run of rows of the same model, taking the parent's new id where they
+point at it. Each row travels as one JSON document (`jsonb_populate_record[set]` turns it into the
+table's row type, so PostgreSQL converts the values), which keeps the parameters few and lets the
+statement be prepared once per connection instead of parsed and planned for every application. One
+statement is atomic by itself, so no BEGIN/COMMIT round trips either. Elsewhere (SQLite) the same
+rows are saved with the ORM inside one transaction. DESIGN.md measured round trips, not Python, as
+the cost of intake; ADR 8 has the figures.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Sequence
 from functools import cache
 from itertools import groupby
+from typing import TYPE_CHECKING, Any
 
+import psycopg
 from django.db import IntegrityError, connection, models, transaction
+
+if TYPE_CHECKING:
+    Field = models.Field[Any, Any]
 
 
 @cache
-def _columns(model: type[models.Model]) -> list[models.Field]:  # type: ignore[type-arg]
+def _columns(model: type[models.Model]) -> list[Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
-def _column(field: models.Field) -> str:  # type: ignore[type-arg]
-    return connection.ops.quote_name(field.column or field.name)
+def _column(field: Field) -> str:
+    return connection.ops.quote_name(field.column or field.attname)
 
 
 @cache
 def _statement(parent: type[models.Model], conflict_fields: tuple[str, ...],
-               rows: tuple[tuple[type[models.Model], models.Field | None], ...]) -> str:  # type: ignore[type-arg]
-    """The CTE for this shape of write, built once per process.
+               parts: tuple[tuple[type[models.Model], Field | None, bool], ...]) -> str:
+    """The CTE for this shape of write, built once per process. `parts`: (model, the field that
+    points at the parent, several rows?) for each run of rows.
 
     Only table and column names from the models are interpolated (quoted); every value is a parameter."""
     quote = connection.ops.quote_name
-    parent_fields = _columns(parent)
-    sql = [f"WITH parent AS (INSERT INTO {quote(parent._meta.db_table)} "  # noqa: S608
-           f"({', '.join(_column(f) for f in parent_fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(parent_fields))})"]
+    table = quote(parent._meta.db_table)
+    columns = ", ".join(_column(f) for f in _columns(parent))
+    sql = [f"WITH parent AS (INSERT INTO {table} ({columns}) "  # noqa: S608
+           f"SELECT {columns} FROM jsonb_populate_record(NULL::{table}, %s::jsonb)"]
     if conflict_fields:
-        columns = [_column(parent._meta.get_field(name)) for name in conflict_fields]  # type: ignore[arg-type]
-        sql.append(f" ON CONFLICT ({', '.join(columns)}) DO NOTHING")
+        conflict = [_column(parent._meta.get_field(name)) for name in conflict_fields]  # type: ignore[arg-type]
+        sql.append(f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING")
     sql.append(" RETURNING id)")
-    for index, (model, link) in enumerate(rows):
+    for index, (model, link, several) in enumerate(parts):
+        table = quote(model._meta.db_table)
         fields = _columns(model)
-        placeholders = ["parent.id" if f is link else "%s" for f in fields]
-        # Each part reads the one before, so they run in order and ids follow the order of `rows`
-        # (events with the same timestamp must keep their order).
-        previous = f", row{index - 1}" if index else ""
-        sql.append(f", row{index} AS (INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
-                   f"({', '.join(_column(f) for f in fields)}) SELECT {', '.join(placeholders)} "
-                   f"FROM parent{previous} RETURNING 1)")
+        values = ", ".join("parent.id" if f is link else f"r.{_column(f)}" for f in fields)
+        source = (f"jsonb_populate_recordset(NULL::{table}, %s::jsonb) WITH ORDINALITY AS r" if several
+                  else f"jsonb_populate_record(NULL::{table}, %s::jsonb) AS r")
+        # Each part waits for the one before, so ids follow the order of the rows (events with the
+        # same timestamp must keep their order); within a part, the order of the JSON array.
+        previous = f", (SELECT count(*) FROM part{index - 1}) AS previous" if index else ""  # noqa: S608
+        order = " ORDER BY r.ordinality" if several else ""
+        sql.append(f", part{index} AS (INSERT INTO {table} ({', '.join(_column(f) for f in fields)}) "  # noqa: S608
+                   f"SELECT {values} FROM parent{previous}, {source}{order} RETURNING 1)")
     sql.append(" SELECT id FROM parent")
     return "".join(sql)
 
 
-def _values(obj: models.Model, fields: list[models.Field]) -> list[object]:  # type: ignore[type-arg]
-    return [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+def _json_value(value: object) -> object:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()  # every digit of the microseconds (Django's encoder keeps three)
+    return str(value)  # Decimal, UUID, lazy translations
+
+
+def _document(obj: models.Model, fields: list[Field]) -> dict[str, object]:
+    return {f.column or f.attname: f.pre_save(obj, add=True) for f in fields}  # keyed by the column, as in the table
 
 
 def insert_together(parent: models.Model, rows: Sequence[models.Model], *,
@@ -78,14 +99,17 @@ def insert_together(parent: models.Model, rows: Sequence[models.Model], *,
             raise
         return True
 
-    shape = tuple((type(row), _link(row, parent)) for row in rows)
-    sql = _statement(type(parent), tuple(conflict_fields), shape)
-    params: list[object] = _values(parent, _columns(type(parent)))
-    for row, (model, link) in zip(rows, shape, strict=True):
-        fields = _columns(model)
-        params += [v for f, v in zip(fields, _values(row, fields), strict=True) if f is not link]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)  # type: ignore[arg-type]
+    parts, params = [], [json.dumps(_document(parent, _columns(type(parent))), default=_json_value)]
+    for (model, link), run in groupby(rows, key=lambda row: (type(row), _link(row, parent))):
+        documents = [_document(row, _columns(model)) for row in run]
+        parts.append((model, link, len(documents) > 1))
+        params.append(json.dumps(documents if len(documents) > 1 else documents[0], default=_json_value))
+    sql = _statement(type(parent), tuple(conflict_fields), tuple(parts))
+    connection.ensure_connection()
+    # A server-side-binding cursor on Django's connection (same transaction), so psycopg prepares
+    # the statement on its first use; Django's error wrapper still marks a broken connection.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)  # type: ignore[arg-type]
         found = cursor.fetchone()
     if found is None:
         return False
@@ -96,7 +120,7 @@ def insert_together(parent: models.Model, rows: Sequence[models.Model], *,
     return True
 
 
-def _link(row: models.Model, parent: models.Model) -> models.Field | None:  # type: ignore[type-arg]
+def _link(row: models.Model, parent: models.Model) -> Field | None:
     for field in _columns(type(row)):
         if field.is_relation and field.related_model is type(parent) and getattr(row, field.name, None) is parent:
             return field
