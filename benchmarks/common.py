@@ -108,12 +108,22 @@ def discard(bench: Bench, args: argparse.Namespace) -> None:
     shutil.rmtree(bench.data_dir, ignore_errors=True)
 
 
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        print(f"  ({url} does not answer: the server queues its tasks in a SQLite file)")
+        return False
+
+
 def server_env(database_url: str, data_dir: str, args: argparse.Namespace | None = None) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": database_url, "TEREZE_DATA_DIR": data_dir, "DEBUG": "0",
            "DJANGO_SETTINGS_MODULE": "tereze.settings", "LOG_LEVEL": "WARNING",
            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "PYTHONPATH": str(ROOT)}
     env.pop("REDIS_URL", None)
-    if args is not None and getattr(args, "redis", ""):
+    if args is not None and getattr(args, "redis", "") and _redis_answers(args.redis):
         env["REDIS_URL"] = args.redis  # the task queue on Redis, as in production (README)
     if args is not None and args.api_concurrency is not None:
         env["TEREZE_API_CONCURRENCY"] = str(args.api_concurrency)

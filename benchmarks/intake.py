@@ -4,8 +4,10 @@ Prints submissions/s and p50/p95/p99 latency at rising concurrency and, at the s
 the raw ceiling: the same rows (application + event + audit entry) inserted by plain psycopg
 transactions, one per application; our figure is printed as a fraction of it. With --profile,
 py-spy samples every worker during the middle level and the script says where the time goes.
+The load comes from wrk when it is installed (apt-get install wrk: C, a few per cent of one core),
+otherwise from aiohttp, which takes a third of a core of the two the server and database share.
 
-    .venv/bin/python benchmarks/intake.py                       # PostgreSQL, 4 workers x 4 threads
+    .venv/bin/python benchmarks/intake.py --workers 4 --threads 1   # PostgreSQL, 4 sync workers (fastest here)
     .venv/bin/python benchmarks/intake.py --levels 8,32 --seconds 10 --profile
     .venv/bin/python benchmarks/intake.py --db sqlite --workers 2
 """

@@ -10,7 +10,8 @@ from django.test import RequestFactory, override_settings
 
 from tereze.applications.models import Application
 from tereze.core import clock
-from tereze.core.admission import TICKET_HEADER, AdmissionControl
+from tereze.core.admission import TICKET_HEADER, AdmissionControl, ticket_arrival
+from tereze.server import ARRIVED_AT
 from tests.applications.helpers import api_client, api_payload
 
 
@@ -53,6 +54,21 @@ def test_the_bigger_the_crowd_refused_for_each_admitted_the_later_it_is_told_to_
     assert waits[0] == 3  # nobody refused yet: the base wait
     assert waits == sorted(waits) and 3 < waits[10] < waits[40]  # ten refused for three admitted: ~13 s
     assert waits[-1] == 60  # never beyond TEREZE_API_RETRY_AFTER_MAX
+
+
+def test_time_spent_waiting_for_a_thread_counts_against_the_patience_and_is_the_arrival() -> None:
+    with override_settings(TEREZE_API_CONCURRENCY=4, TEREZE_API_QUEUE_SECONDS=2):
+        gate = AdmissionControl(lambda request: HttpResponse(str(request.arrived_at.timestamp()), status=201))
+    now = clock.now().timestamp()
+    waited_long = RequestFactory().post("/api/v1/applications", headers={"Idempotency-Key": "k-3"})
+    waited_long.META[ARRIVED_AT] = now - 3  # stamped by the server worker, three seconds ago
+    refused = gate(waited_long)
+    assert refused.status_code == 503  # slots are free, but it already waited longer than it may
+    assert ticket_arrival(refused[TICKET_HEADER], "k-3", now=clock.now()).timestamp() == pytest.approx(now - 3)
+    waited_briefly = RequestFactory().post("/api/v1/applications")
+    waited_briefly.META[ARRIVED_AT] = now - 0.5
+    served = gate(waited_briefly)
+    assert served.status_code == 201 and float(served.content) == pytest.approx(now - 0.5)
 
 
 def test_pages_outside_the_api_are_not_bounded_here() -> None:
