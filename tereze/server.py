@@ -1,30 +1,32 @@
-"""The production server's worker: gunicorn's threaded worker that notes when each request arrived.
+"""The production server's worker: gunicorn's threaded worker that notes when each request arrived
+and turns the surplus away at the door.
 
 A threaded gunicorn worker reads a request only when one of its threads is free; until then the
-request waits in the worker's queue, where Django cannot see it. This worker stamps the moment a
-request's first bytes became readable (`environ["tereze.arrived_at"]`, seconds since the epoch), so
-admission control (tereze/core/admission.py) counts that wait against the request's patience and
-records the true arrival as the moment of submission.
+request waits in the worker's queue, where Django cannot see it. This worker
 
-Under overload the worker's queue is served newest first, except that a request which has already
-waited past its patience (`TEREZE_API_QUEUE_SECONDS`) is taken first, to be refused at once. First
-come, first served would let the queue's wait grow past every request's patience, and then every
-request would be refused (goodput zero); newest first alone would leave the oldest to time out
-unanswered. This way the server keeps serving at capacity and every refused request gets its 503
-with an arrival ticket promptly, so it keeps its place (the order of submission is the arrival
-stamp, not the order of processing). Without overload the queue is short and the order moot.
+- stamps the moment a request's first bytes became readable (`environ["tereze.arrived_at"]`,
+  seconds since the epoch), so admission control (tereze/core/admission.py) counts that wait
+  against the request's patience and records the true arrival as the moment of submission;
+- answers a new connection's request itself, with 503, `Retry-After` and an arrival ticket (API)
+  or a self-refreshing waiting-room page (browsers), when `TEREZE_SERVER_QUEUE_LIMIT` requests
+  already wait for a thread. Refusing through Django costs about as much as a small request;
+  at the door it costs a few tens of microseconds, so a crowd ten times the capacity cannot
+  leave the worker busy only refusing (and every request gets an answer, none a time-out);
+- accepts every waiting connection per wake-up, not one: in a burst the accepting thread shares
+  the GIL with busy request threads, and arrivals left in the kernel's queue are unseen.
 
     gunicorn tereze.wsgi -k tereze.server.StampedThreadWorker --threads 4 -w 4
 """
 
 from __future__ import annotations
 
-import collections
-import queue
+import datetime as dt
+import json
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent import futures
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
@@ -33,45 +35,56 @@ ARRIVED_AT = "tereze.arrived_at"
 _handling = threading.local()
 
 
-def _waited(item: Any, now: float) -> float:
-    """How long a queued request (the thread pool's work item for a connection) has waited."""
-    args = getattr(item, "args", None)
-    arrived = getattr(args[0], "tereze_arrived_at", None) if args else None
-    return now - arrived if arrived else 0.0
+def _head(data: bytes) -> tuple[str, dict[str, str]]:
+    """The path and the headers (lower-case names) of a request's first bytes."""
+    lines = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return (parts[1] if len(parts) > 1 else "/"), headers
 
 
-class OverloadQueue(queue.Queue):  # type: ignore[type-arg]
-    """The thread pool's queue: newest first, but an expired request first of all (see above)."""
+def _complete(data: bytes) -> bool:
+    """Whether these bytes hold a whole request: the head and as much body as it announces."""
+    head, found, body = data.partition(b"\r\n\r\n")
+    if not found:
+        return False
+    length = _head(data)[1].get("content-length", "0")
+    return length.isdigit() and len(body) == int(length) and b"chunked" not in head.lower()
 
-    patience: float | None = None
 
-    def _init(self, maxsize: int) -> None:
-        self.queue: collections.deque[Any] = collections.deque()
+def door_refusal(data: bytes, arrived_at: float) -> bytes:
+    """The whole HTTP response for a request turned away at the door."""
+    from tereze.core import admission, clock
 
-    def _put(self, item: Any) -> None:
-        self.queue.append(item)
-
-    def _get(self) -> Any:
-        if self.patience is None:
-            from django.conf import settings  # configured once the worker has loaded the application
-
-            self.patience = float(settings.TEREZE_API_QUEUE_SECONDS)
-        if self.patience and self.queue and _waited(self.queue[0], time.time()) > self.patience:
-            return self.queue.popleft()
-        return self.queue.pop()
+    path, headers = _head(data)
+    if path.startswith(admission.API_PREFIX):
+        key = headers.get("idempotency-key", "")
+        first = admission.arrival(key=key, ticket=headers.get(admission.TICKET_HEADER.lower(), ""),
+                                  here=dt.datetime.fromtimestamp(arrived_at, tz=dt.UTC), now=clock.now())
+        body, extra = admission.refusal(first, key)
+        content, content_type = json.dumps(body).encode(), "application/json"
+    else:
+        extra = {"Retry-After": str(admission.crowd.retry_after())}
+        admission.crowd.refused.add()
+        content = admission.waiting_room_page(int(extra["Retry-After"])).encode()
+        content_type = "text/html; charset=utf-8"
+    lines = ["HTTP/1.1 503 Service Unavailable", f"Content-Type: {content_type}", f"Content-Length: {len(content)}",
+             "Connection: close", "Cache-Control: no-store", "X-Content-Type-Options: nosniff",
+             *(f"{name}: {value}" for name, value in extra.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + content
 
 
 class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
     ACCEPT_AT_ONCE = 64
 
-    def get_thread_pool(self) -> futures.ThreadPoolExecutor:
-        pool = super().get_thread_pool()
-        pool._work_queue = OverloadQueue()  # type: ignore[attr-defined]
-        return pool  # type: ignore[no-any-return]
+    def init_process(self) -> None:
+        self.queue_limit = int(os.environ.get("TEREZE_SERVER_QUEUE_LIMIT", "100"))
+        super().init_process()
 
     def accept(self, server: Any, listener: Any) -> None:
-        """Take every waiting connection, not one per wake-up: in a burst the accepting thread shares
-        the GIL with busy request threads, and arrivals left in the kernel's queue are unseen."""
         for _ in range(self.ACCEPT_AT_ONCE):
             before = self.nr_conns
             super().accept(server, listener)
@@ -80,7 +93,27 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
 
     def enqueue_req(self, conn: Any) -> None:
         conn.tereze_arrived_at = time.time()  # readable now: it waits for a thread from here on
-        super().enqueue_req(conn)
+        # Only new connections are turned away: a kept-alive one may hold a half-read request.
+        if (conn.initialized or not self.queue_limit or self.tpool._work_queue.qsize() < self.queue_limit
+                or not self.turned_away(conn)):
+            super().enqueue_req(conn)
+
+    def turned_away(self, conn: Any) -> bool:
+        """Answer the request here if all of it has arrived (closing with unread bytes would reset
+        the connection before the client reads the answer); False leaves it to a thread."""
+        try:
+            data = conn.sock.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            if not _complete(data):
+                return False
+            conn.sock.recv(len(data), socket.MSG_DONTWAIT)
+            conn.sock.setblocking(True)
+            conn.sock.settimeout(1.0)
+            conn.sock.sendall(door_refusal(data, conn.tereze_arrived_at))
+        except OSError:
+            pass  # the client went away: nothing to answer
+        self.nr_conns -= 1
+        conn.close()
+        return True
 
     def handle(self, conn: Any) -> Any:
         _handling.arrived_at = getattr(conn, "tereze_arrived_at", None)

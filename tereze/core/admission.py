@@ -82,15 +82,63 @@ class DecayingCount:
             return self._decayed(time.monotonic())
 
 
+class Crowd:
+    """How many this process refused for each one it admitted lately (the middleware and the server
+    worker's door both count), and so how long to tell the next one refused to wait."""
+
+    def __init__(self) -> None:
+        self.forget()
+
+    def forget(self) -> None:
+        self.admitted, self.refused = DecayingCount(), DecayingCount()
+
+    def retry_after(self) -> int:
+        """The base wait, stretched by the refused per admitted: a crowd ten times the capacity is
+        told to come back in about ten rounds, not all at once."""
+        base = max(1.0, float(settings.TEREZE_API_RETRY_AFTER))
+        ratio = self.refused.value() / max(self.admitted.value(), 1.0)
+        return math.ceil(min(max(base, float(settings.TEREZE_API_RETRY_AFTER_MAX)), base * (1 + ratio)))
+
+
+crowd = Crowd()
+
+
+def arrival(*, key: str, ticket: str, here: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """The arrival to record: the first one, when the request brings a good ticket for its key."""
+    return (ticket_arrival(ticket, key, now=now) if ticket and key else None) or here
+
+
+def refusal(arrived_at: dt.datetime, key: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The 503's JSON body and headers (Retry-After, the arrival ticket when there is a key to bind
+    it to); counts the refusal."""
+    retry_after = crowd.retry_after()
+    crowd.refused.add()
+    body = {"detail": f"the service is at capacity; please retry after {retry_after} s "
+                      "(your request was not processed)"}
+    headers = {"Retry-After": str(retry_after)}
+    if key:
+        body["detail"] += f"; send the {TICKET_HEADER} header back with the same Idempotency-Key to keep your place"
+        body["arrival_ticket"] = headers[TICKET_HEADER] = arrival_ticket(arrived_at, key)
+    return body, headers
+
+
+def waiting_room_page(retry_after: int) -> str:
+    """For browsers turned away at the door: says so in the three languages and tries again itself."""
+    lines = [("kk", "Қазір өтініш көп. Бет {n} секундтан кейін өзі жаңарады."),
+             ("ru", "Сейчас очень много обращений. Страница обновится сама через {n} с."),
+             ("en", "We are very busy right now. This page will try again by itself in {n} s.")]
+    text = "".join(f'<p lang="{lang}">{line.format(n=retry_after)}</p>' for lang, line in lines)
+    return (f'<!doctype html><html lang="ru"><head><meta charset="utf-8"><meta http-equiv="refresh" '
+            f'content="{retry_after}"><meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>Tereze</title></head><body><main>{text}</main></body></html>")
+
+
 class AdmissionControl:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.limit = int(getattr(settings, "TEREZE_API_CONCURRENCY", 0))
         self.wait = float(getattr(settings, "TEREZE_API_QUEUE_SECONDS", 0.0))
-        self.retry_after = max(1.0, float(getattr(settings, "TEREZE_API_RETRY_AFTER", 1)))
-        self.retry_after_max = max(self.retry_after, float(getattr(settings, "TEREZE_API_RETRY_AFTER_MAX", 60)))
         self.slots = threading.BoundedSemaphore(self.limit) if self.limit > 0 else None
-        self.admitted, self.refused = DecayingCount(), DecayingCount()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX):
@@ -99,8 +147,8 @@ class AdmissionControl:
         seen = request.META.get(ARRIVED_AT)
         here = min(now, dt.datetime.fromtimestamp(seen, tz=dt.UTC)) if seen else now
         key = request.headers.get("Idempotency-Key", "")
-        ticket = request.headers.get(TICKET_HEADER, "")
-        request.arrived_at = (ticket_arrival(ticket, key, now=now) if ticket and key else None) or here  # type: ignore[attr-defined]
+        request.arrived_at = arrival(key=key, ticket=request.headers.get(TICKET_HEADER, ""),  # type: ignore[attr-defined]
+                                     here=here, now=now)
         if self.slots is None:
             return self.get_response(request)
         if self.wait > 0:
@@ -109,31 +157,13 @@ class AdmissionControl:
         else:
             admitted = self.slots.acquire(blocking=False)
         if not admitted:
-            response = self.refuse(request, key)
-            self.refused.add()
+            body, headers = refusal(request.arrived_at, key)  # type: ignore[attr-defined]
+            response = JsonResponse(body, status=503)
+            for name, value in headers.items():
+                response[name] = value
             return response
-        self.admitted.add()
+        crowd.admitted.add()
         try:
             return self.get_response(request)
         finally:
             self.slots.release()
-
-    def retry_after_seconds(self) -> int:
-        """The base wait, stretched by how many are being refused for each one admitted lately: a
-        crowd ten times the capacity is told to come back in about ten rounds, not all at once."""
-        crowd = self.refused.value() / max(self.admitted.value(), 1.0)
-        return math.ceil(min(self.retry_after_max, self.retry_after * (1 + crowd)))
-
-    def refuse(self, request: HttpRequest, key: str) -> HttpResponse:
-        retry_after = self.retry_after_seconds()
-        body: dict[str, str] = {"detail": "the service is at capacity; please retry after "
-                                          f"{retry_after} s (your request was not processed)"}
-        ticket = arrival_ticket(request.arrived_at, key) if key else ""  # type: ignore[attr-defined]
-        if ticket:
-            body["detail"] += f"; send the {TICKET_HEADER} header back with the same Idempotency-Key to keep your place"
-            body["arrival_ticket"] = ticket
-        response = JsonResponse(body, status=503)
-        response["Retry-After"] = str(retry_after)
-        if ticket:
-            response[TICKET_HEADER] = ticket
-        return response

@@ -3,6 +3,7 @@ saved; the arrival ticket keeps the applicant's place in the order of submission
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 
 import pytest
 from django.http import HttpResponse
@@ -10,8 +11,8 @@ from django.test import RequestFactory, override_settings
 
 from tereze.applications.models import Application
 from tereze.core import clock
-from tereze.core.admission import TICKET_HEADER, AdmissionControl, ticket_arrival
-from tereze.server import ARRIVED_AT
+from tereze.core.admission import TICKET_HEADER, AdmissionControl, crowd, ticket_arrival
+from tereze.server import ARRIVED_AT, door_refusal
 from tests.applications.helpers import api_client, api_payload
 
 
@@ -20,9 +21,17 @@ def first_arrival() -> dt.datetime:
     return (clock.now() - dt.timedelta(seconds=30)).replace(microsecond=123456)
 
 
+@pytest.fixture(autouse=True)
+def _quiet_crowd() -> Iterator[None]:
+    """Nobody refused or admitted lately, and a base Retry-After of 3 s."""
+    crowd.forget()
+    with override_settings(TEREZE_API_RETRY_AFTER=3):
+        yield
+
+
 def full_gate() -> AdmissionControl:
     """A gate whose only slot is taken (the request in progress elsewhere)."""
-    with override_settings(TEREZE_API_CONCURRENCY=1, TEREZE_API_QUEUE_SECONDS=0, TEREZE_API_RETRY_AFTER=3):
+    with override_settings(TEREZE_API_CONCURRENCY=1, TEREZE_API_QUEUE_SECONDS=0):
         gate = AdmissionControl(lambda request: HttpResponse("served", status=201))
     assert gate.slots is not None and gate.slots.acquire(blocking=False)
     return gate
@@ -48,7 +57,7 @@ def test_the_bigger_the_crowd_refused_for_each_admitted_the_later_it_is_told_to_
     gate = full_gate()
     waits = []
     for _ in range(3):
-        gate.admitted.add()
+        crowd.admitted.add()
     for _ in range(60):
         waits.append(int(gate(RequestFactory().post("/api/v1/applications"))["Retry-After"]))
     assert waits[0] == 3  # nobody refused yet: the base wait
@@ -115,3 +124,33 @@ def test_a_ticket_for_another_key_forged_or_stale_buys_no_earlier_place(world, t
     assert response.status_code == 201  # the ticket is ignored, not an error: the request counts as arriving now
     created_at = Application.objects.get(number=response.json()["number"]).created_at
     assert created_at > clock.now() - dt.timedelta(minutes=1)
+
+
+def test_turned_away_at_the_door_an_api_client_gets_503_retry_after_and_its_ticket() -> None:
+    arrived = first_arrival()
+    request = (b"POST /api/v1/applications HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               b"Idempotency-Key: door-1\r\nContent-Length: 2\r\n\r\n{}")
+    head, _, body = door_refusal(request, arrived.timestamp()).partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    assert lines[0] == "HTTP/1.1 503 Service Unavailable" and int(headers["Content-Length"]) == len(body)
+    assert headers["Retry-After"] == "3" and headers["Connection"] == "close"
+    assert ticket_arrival(headers[TICKET_HEADER], "door-1", now=clock.now()) == arrived
+    assert json.loads(body)["arrival_ticket"] == headers[TICKET_HEADER]
+
+
+def test_a_retry_turned_away_again_keeps_its_first_arrival() -> None:
+    first = first_arrival()
+    ticket = refused_ticket("door-2", first)
+    request = (f"POST /api/v1/applications HTTP/1.1\r\nIdempotency-Key: door-2\r\n{TICKET_HEADER}: {ticket}\r\n"
+               "\r\n").encode()
+    head = door_refusal(request, clock.now().timestamp()).partition(b"\r\n\r\n")[0].decode()
+    again = dict(line.split(": ", 1) for line in head.split("\r\n")[1:])[TICKET_HEADER]
+    assert ticket_arrival(again, "door-2", now=clock.now()) == first
+
+
+def test_a_browser_turned_away_at_the_door_gets_a_waiting_room_that_retries_by_itself() -> None:
+    response = door_refusal(b"GET /services/ HTTP/1.1\r\nHost: x\r\n\r\n", clock.now().timestamp()).decode()
+    assert response.startswith("HTTP/1.1 503") and "text/html" in response
+    assert '<meta http-equiv="refresh" content="3">' in response
+    assert 'lang="kk"' in response and 'lang="ru"' in response and "try again by itself in 3 s" in response
