@@ -104,7 +104,8 @@ def discard(bench: Bench, args: argparse.Namespace) -> None:
             client.delete(key)
     log = Path(bench.data_dir) / "gunicorn.log"
     if log.exists() and "Traceback" in (text := log.read_text(errors="replace")):
-        print(f"  the server logged errors; the last of them:\n{text[-3000:]}")
+        last = text.rindex("Traceback")
+        print(f"  the server logged errors; the last of them:\n{text[last:last + 4000]}")
     shutil.rmtree(bench.data_dir, ignore_errors=True)
 
 

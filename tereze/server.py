@@ -12,8 +12,10 @@ request waits in the worker's queue, where Django cannot see it. This worker
   already wait for a thread. Refusing through Django costs about as much as a small request;
   at the door it costs a few tens of microseconds, so a crowd ten times the capacity cannot
   leave the worker busy only refusing (and every request gets an answer, none a time-out);
-- accepts every waiting connection per wake-up, not one: in a burst the accepting thread shares
-  the GIL with busy request threads, and arrivals left in the kernel's queue are unseen.
+- accepts every waiting connection per wake-up, not one, and lets the accepting thread have the GIL
+  more often: in a burst it shares the GIL with busy request threads, and arrivals left in the
+  kernel's queue are unseen; at `--worker-connections` it hangs up on new connections instead of
+  letting gthread stop reading all of them (which stalled the worker for good).
 
     gunicorn tereze.wsgi -k tereze.server.StampedThreadWorker --threads 4 -w 4
 """
@@ -24,6 +26,7 @@ import datetime as dt
 import json
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -82,14 +85,28 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
 
     def init_process(self) -> None:
         self.queue_limit = int(os.environ.get("TEREZE_SERVER_QUEUE_LIMIT", "100"))
+        # The accepting thread needs the GIL for every arrival; with the default 5 ms switch
+        # interval busy request threads let it in about 200 times a second, far below a burst.
+        sys.setswitchinterval(0.0005)
         super().init_process()
 
     def accept(self, server: Any, listener: Any) -> None:
         for _ in range(self.ACCEPT_AT_ONCE):
+            if self.nr_conns >= self.worker_connections - 1:
+                self.hang_up(listener)  # full: gthread would stop reading every connection, not just accepting
+                continue
             before = self.nr_conns
             super().accept(server, listener)
-            if self.nr_conns == before or self.nr_conns >= self.worker_connections:
-                break  # nothing more waiting (or this worker is full)
+            if self.nr_conns == before:
+                break  # nothing more waiting
+
+    @staticmethod
+    def hang_up(listener: Any) -> None:
+        try:
+            sock, _client = listener.accept()
+            sock.close()  # the client sees the connection closed and retries
+        except OSError:
+            pass
 
     def enqueue_req(self, conn: Any) -> None:
         conn.tereze_arrived_at = time.time()  # readable now: it waits for a thread from here on
