@@ -4,7 +4,9 @@ under a content-addressed name (a re-upload of the same file is stored once)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,8 +62,12 @@ def store_upload(upload: Upload) -> StoredFile:
     target = Path(settings.MEDIA_ROOT) / relative
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(".part")
-        temporary.write_bytes(upload.content)
+        # A temporary file of this writer's own: the same document may be stored by two requests at once.
+        temporary = target.with_name(f"{target.name}.{secrets.token_hex(8)}.part")
+        with temporary.open("wb") as f:
+            f.write(upload.content)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before the application that points at it is acknowledged
         temporary.replace(target)  # atomic: a crash never leaves a half-written document
     return StoredFile(path=str(relative), file_name=safe_name(upload.file_name), content_type=content_type,
                       size=len(upload.content), sha256=digest)

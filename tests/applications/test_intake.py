@@ -207,3 +207,26 @@ def test_deleted_draft_is_withdrawn_not_erased(world) -> None:
     with pytest.raises(Forbidden):
         actions.application_delete_draft(draft=draft, actor=world.other_citizen)
     assert actions.application_delete_draft(draft=draft, actor=world.citizen).status == "withdrawn"
+
+
+def test_the_same_document_stored_by_many_requests_at_once_never_fails(settings, tmp_path) -> None:
+    """Seen under a flash crowd: concurrent writers of one document shared a temporary file and the
+    second one's rename failed with a 500."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tereze.applications.uploads import Upload, open_stored, store_upload
+
+    settings.MEDIA_ROOT = tmp_path
+    for round_ in range(20):
+        content = b"%PDF-1.4\n% the same contract, round " + str(round_).encode() + b"\n%%EOF\n"
+        start = threading.Barrier(8)
+
+        def store(_: int, content: bytes = content, start: threading.Barrier = start) -> str:
+            start.wait()
+            return store_upload(Upload(code="contract", file_name="contract.pdf", content=content)).path
+
+        with ThreadPoolExecutor(8) as pool:
+            paths = set(pool.map(store, range(8)))
+        assert len(paths) == 1 and open_stored(paths.pop()) == content
+    assert not list(tmp_path.rglob("*.part"))  # no temporary file left behind
