@@ -420,12 +420,16 @@ def exactly_once_report(database_url: str, acknowledged: dict[str, str]) -> dict
 
     url = database_url
     with psycopg.connect(url) as conn:
+        # Counted by joins on aggregates (one pass each); a subquery per application was quadratic
+        # on the audit log and took longer than a 100,000-application run itself.
         rows = conn.execute(
-            "SELECT a.idempotency_key, a.number, "
-            " (SELECT count(*) FROM applications_applicationevent e WHERE e.application_id = a.id), "
-            " (SELECT count(*) FROM core_auditentry u WHERE u.object_id = a.number "
-            "   AND u.action = 'application.submit') "
-            "FROM applications_application a WHERE a.idempotency_key IS NOT NULL").fetchall()
+            "SELECT a.idempotency_key, a.number, coalesce(e.n, 0), coalesce(u.n, 0) "
+            "FROM applications_application a "
+            "LEFT JOIN (SELECT application_id, count(*) AS n FROM applications_applicationevent "
+            "           GROUP BY application_id) e ON e.application_id = a.id "
+            "LEFT JOIN (SELECT object_id, count(*) AS n FROM core_auditentry WHERE action = 'application.submit' "
+            "           GROUP BY object_id) u ON u.object_id = a.number "
+            "WHERE a.idempotency_key IS NOT NULL").fetchall()
     by_key: dict[str, list[tuple[str, int, int]]] = {}
     for key, number, events, audits in rows:
         by_key.setdefault(key, []).append((number, events, audits))
