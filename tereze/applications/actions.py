@@ -55,6 +55,13 @@ def local_today() -> dt.date:
     return clock.today()
 
 
+def application_number(service_code: str, today: dt.date) -> str:
+    """Service, day and 48 random bits. 32 bits collided within a flash crowd of 100,000 for one
+    service in one day (birthday bound: about one expected); 48 bits make it about 2 in 100,000
+    such days, and a collision writes nothing (the unique constraint) so the retry succeeds."""
+    return f"{service_code}-{today:%Y%m%d}-{secrets.token_hex(6).upper()}"
+
+
 def _record(application: Application, *, kind: str, to_status: str, actor: User | None,
             payload: dict[str, Any] | None = None, fields: tuple[str, ...] = ()) -> ApplicationEvent:
     """Move the application to `to_status` (checked against the table), append its event and, when a
@@ -243,7 +250,7 @@ def _intake(*, submission: Submission, actor: User, idempotency_key: str | None,
     _check_submitter(actor, submission, service)
     uploads = [(upload.code, store_upload(upload)) for upload in submission.documents]
     application = Application(
-        number=f"{service.code}-{today:%Y%m%d}-{secrets.token_hex(4).upper()}",
+        number=application_number(service.code, today),
         service=service, standard=standard, applicant_iin=submission.applicant_id,
         channel=submission.channel, status=Status.SUBMITTED, body=service.body,
         centre_id=actor.centre_id if actor.role in CENTRE_ROLES else None,
@@ -352,7 +359,7 @@ def application_save_draft(*, actor: User, submission: Submission, draft: Applic
         _check_submitter(actor, submission, service)
     if draft is None:
         draft = Application.objects.create(
-            number=f"{service.code}-{local_today():%Y%m%d}-{secrets.token_hex(4).upper()}", service=service,
+            number=application_number(service.code, local_today()), service=service,
             standard=standard, applicant_iin=submission.applicant_id, channel=submission.channel,
             status=Status.DRAFT, body_id=service.body_id, submitted_by=actor, assisted=assisted,
             centre_id=actor.centre_id if actor.role in CENTRE_ROLES else None,

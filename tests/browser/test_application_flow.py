@@ -29,7 +29,7 @@ def test_operator_intake_official_decision_applicant_verifies(live_server, brows
     operator.click("button[type=submit] >> text=Check and accept")
     assert operator.locator("h1").inner_text() == "Receipt"
     receipt = operator.locator("table").inner_text()
-    number = re.search(rf"{world.service.code}-\d{{8}}-[0-9A-F]{{8}}", receipt).group(0)
+    number = re.search(rf"{world.service.code}-\d{{8}}-[0-9A-F]{{12}}", receipt).group(0)
     assert "contract" in receipt and world.body.name_ru in receipt or world.body.name_en in receipt
     application = Application.objects.get(number=number)
     assert application.status == "assigned"
