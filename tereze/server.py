@@ -38,31 +38,33 @@ ARRIVED_AT = "tereze.arrived_at"
 _handling = threading.local()
 
 
-def _head(data: bytes) -> tuple[str, dict[str, str]]:
-    """The path and the headers (lower-case names) of a request's first bytes."""
-    lines = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ")
+def _request(data: bytes) -> tuple[str, dict[str, str]] | None:
+    """The path and headers (lower-case names) of the request in these bytes, or None unless all of
+    it is there: the head and as much body as it announces."""
+    head, found, body = data.partition(b"\r\n\r\n")
+    if not found:
+        return None
+    lines = head.decode("latin-1").split("\r\n")
     headers = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
+    length = headers.get("content-length", "0")
+    if not length.isdigit() or len(body) != int(length) or "chunked" in headers.get("transfer-encoding", "").lower():
+        return None
+    parts = lines[0].split(" ")
     return (parts[1] if len(parts) > 1 else "/"), headers
 
 
-def _complete(data: bytes) -> bool:
-    """Whether these bytes hold a whole request: the head and as much body as it announces."""
-    head, found, body = data.partition(b"\r\n\r\n")
-    if not found:
-        return False
-    length = _head(data)[1].get("content-length", "0")
-    return length.isdigit() and len(body) == int(length) and b"chunked" not in head.lower()
-
-
-def door_refusal(data: bytes, arrived_at: float) -> bytes:
-    """The whole HTTP response for a request turned away at the door."""
+def door_refusal(data: bytes, arrived_at: float) -> bytes | None:
+    """The whole HTTP response for a request turned away at the door; None when the request has not
+    all arrived (answering and closing then would reset the connection before the client reads)."""
     from tereze.core import admission, clock
 
-    path, headers = _head(data)
+    request = _request(data)
+    if request is None:
+        return None
+    path, headers = request
     if path.startswith(admission.API_PREFIX):
         key = headers.get("idempotency-key", "")
         first = admission.arrival(key=key, ticket=headers.get(admission.TICKET_HEADER.lower(), ""),
@@ -70,9 +72,9 @@ def door_refusal(data: bytes, arrived_at: float) -> bytes:
         body, extra = admission.refusal(first, key)
         content, content_type = json.dumps(body).encode(), "application/json"
     else:
-        extra = {"Retry-After": str(admission.crowd.retry_after())}
-        admission.crowd.refused.add()
-        content = admission.waiting_room_page(int(extra["Retry-After"])).encode()
+        retry_after = admission.crowd.refuse()
+        extra = {"Retry-After": str(retry_after)}
+        content = admission.waiting_room_page(retry_after).encode()
         content_type = "text/html; charset=utf-8"
     lines = ["HTTP/1.1 503 Service Unavailable", f"Content-Type: {content_type}", f"Content-Length: {len(content)}",
              "Connection: close", "Cache-Control: no-store", "X-Content-Type-Options: nosniff",
@@ -116,16 +118,16 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
             super().enqueue_req(conn)
 
     def turned_away(self, conn: Any) -> bool:
-        """Answer the request here if all of it has arrived (closing with unread bytes would reset
-        the connection before the client reads the answer); False leaves it to a thread."""
+        """Answer the request here if all of it has arrived; False leaves it to a thread."""
         try:
             data = conn.sock.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-            if not _complete(data):
+            response = door_refusal(data, conn.tereze_arrived_at)
+            if response is None:
                 return False
             conn.sock.recv(len(data), socket.MSG_DONTWAIT)
             conn.sock.setblocking(True)
             conn.sock.settimeout(1.0)
-            conn.sock.sendall(door_refusal(data, conn.tereze_arrived_at))
+            conn.sock.sendall(response)
         except OSError:
             pass  # the client went away: nothing to answer
         self.nr_conns -= 1

@@ -92,11 +92,12 @@ class Crowd:
     def forget(self) -> None:
         self.admitted, self.refused = DecayingCount(), DecayingCount()
 
-    def retry_after(self) -> int:
-        """The base wait, stretched by the refused per admitted: a crowd ten times the capacity is
-        told to come back in about ten rounds, not all at once."""
+    def refuse(self) -> int:
+        """Count one refused and say how long it should wait: the base, stretched by the refused per
+        admitted so far, so a crowd ten times the capacity comes back in about ten rounds."""
         base = max(1.0, float(settings.TEREZE_API_RETRY_AFTER))
         ratio = self.refused.value() / max(self.admitted.value(), 1.0)
+        self.refused.add()
         return math.ceil(min(max(base, float(settings.TEREZE_API_RETRY_AFTER_MAX)), base * (1 + ratio)))
 
 
@@ -111,8 +112,7 @@ def arrival(*, key: str, ticket: str, here: dt.datetime, now: dt.datetime) -> dt
 def refusal(arrived_at: dt.datetime, key: str) -> tuple[dict[str, str], dict[str, str]]:
     """The 503's JSON body and headers (Retry-After, the arrival ticket when there is a key to bind
     it to); counts the refusal."""
-    retry_after = crowd.retry_after()
-    crowd.refused.add()
+    retry_after = crowd.refuse()
     body = {"detail": f"the service is at capacity; please retry after {retry_after} s "
                       "(your request was not processed)"}
     headers = {"Retry-After": str(retry_after)}

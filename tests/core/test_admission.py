@@ -154,3 +154,10 @@ def test_a_browser_turned_away_at_the_door_gets_a_waiting_room_that_retries_by_i
     assert response.startswith("HTTP/1.1 503") and "text/html" in response
     assert '<meta http-equiv="refresh" content="3">' in response
     assert 'lang="kk"' in response and 'lang="ru"' in response and "try again by itself in 3 s" in response
+
+
+def test_a_request_not_all_arrived_is_left_to_a_thread_not_answered_at_the_door() -> None:
+    now = clock.now().timestamp()
+    assert door_refusal(b"POST /api/v1/applications HTTP/1.1\r\nContent-Length: 10\r\n\r\n{}", now) is None
+    assert door_refusal(b"POST /api/v1/applications HTTP/1.1\r\nIdempotency-Key: k", now) is None
+    assert door_refusal(b"POST /api/v1/applications HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\n{}", now) is None
