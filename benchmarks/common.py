@@ -356,21 +356,18 @@ class Outcome:
 
 
 async def post_application(session: Any, url: str, token: str, body: dict[str, Any], key: str,
-                           timeout: float = 30, ticket: str = "") -> Outcome:
+                           timeout: float = 30) -> Outcome:
     import aiohttp
 
     started = time.monotonic()
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
-    if ticket:
-        headers["Arrival-Ticket"] = ticket
     try:
         async with session.post(f"{url}/api/v1/applications", json=body, headers=headers,
                                 timeout=aiohttp.ClientTimeout(total=timeout)) as response:
             data = await response.json(content_type=None) if response.status in (201, 503, 422) else {}
             return Outcome(response.status, time.monotonic() - started, started,
                            number=(data or {}).get("number", "") if response.status == 201 else "",
-                           retry_after=float(response.headers.get("Retry-After", "0") or 0),
-                           ticket=response.headers.get("Arrival-Ticket", ""))
+                           retry_after=float(response.headers.get("Retry-After", "0") or 0))
     except (TimeoutError, aiohttp.ClientError, OSError) as error:  # 0: no answer (refused, reset, timed out)
         return Outcome(0, time.monotonic() - started, started, error=f"{type(error).__name__}: {str(error)[-60:]}")
 
