@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import dataclass
 
 import factory
 
-from tereze.centres.models import DEFAULT_HOURS, Centre
+from tereze.centres.models import DEFAULT_HOURS, Centre, Counter
 from tereze.core.actions import user_create
 from tereze.core.identity import make_iin
 from tereze.core.models import Person, User
@@ -124,3 +125,38 @@ def staff(role: str, **scope: object) -> User:
 def citizen(p: Person | None = None) -> User:
     p = p or person()
     return user_create(username=f"citizen-{p.iin}", role="citizen", iin=p.iin, password="correct-horse-battery")  # noqa: S106
+
+
+@dataclass
+class CentreRooms:
+    """A centre before its day starts: two services of one body, four windows taking both, a
+    consultant's desk and an operator per window; another centre with one window and its operator."""
+
+    body: StateBody
+    service: Service
+    other_service: Service
+    centre: Centre
+    other_centre: Centre
+    windows: list[Counter]
+    desk: Counter
+    other_window: Counter
+    operators: list[User]
+    other_operator: User
+
+
+def centre_rooms() -> CentreRooms:
+    from tereze.centres import actions as centres
+
+    body = BodyFactory()
+    service = ServiceFactory(body=body, category="property")
+    other_service = ServiceFactory(body=body, category="transport")
+    make_standard(service)
+    make_standard(other_service)
+    centre, other_centre = CentreFactory(), CentreFactory()
+    windows = [centres.counter_create(centre=centre, number=n, services=[service, other_service]) for n in (1, 2, 3, 4)]
+    return CentreRooms(
+        body=body, service=service, other_service=other_service, centre=centre, other_centre=other_centre,
+        windows=windows, desk=centres.counter_create(centre=centre, number=9, kind=Counter.Kind.CONSULTANT),
+        other_window=centres.counter_create(centre=other_centre, number=1, services=[service]),
+        operators=[staff("operator", centre_id=centre.pk) for _ in windows],
+        other_operator=staff("operator", centre_id=other_centre.pk))

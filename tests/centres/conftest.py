@@ -35,26 +35,15 @@ class Hall:
 
 @pytest.fixture
 def hall(db: None) -> Hall:
-    body = factories.BodyFactory()
-    service = factories.ServiceFactory(body=body, category="property")
-    other_service = factories.ServiceFactory(body=body, category="transport")
-    factories.make_standard(service)
-    factories.make_standard(other_service)
-    centre, other_centre = factories.CentreFactory(), factories.CentreFactory()
-    windows = [actions.counter_create(centre=centre, number=n, services=[service, other_service])
-               for n in (1, 2, 3, 4)]
-    desk = actions.counter_create(centre=centre, number=9, kind=Counter.Kind.CONSULTANT)
-    other_window = actions.counter_create(centre=other_centre, number=1, services=[service])
-    operators = [factories.staff("operator", centre_id=centre.pk) for _ in range(4)]
-    other_operator = factories.staff("operator", centre_id=other_centre.pk)
-    for window, operator in zip(windows, operators, strict=True):
+    rooms = factories.centre_rooms()
+    for window, operator in zip(rooms.windows, rooms.operators, strict=True):
         actions.counter_sign_in(counter=window, operator=operator)
-    actions.counter_sign_in(counter=other_window, operator=other_operator)
-    return Hall(centre=centre, other_centre=other_centre, service=service, other_service=other_service,
-                windows=windows, consultant_desk=desk, operators=operators,
-                manager=factories.staff("centre_manager", centre_id=centre.pk), other_operator=other_operator,
-                other_window=other_window, people=[factories.person() for _ in range(12)],
-                analyst=factories.staff("analyst"))
+    actions.counter_sign_in(counter=rooms.other_window, operator=rooms.other_operator)
+    return Hall(centre=rooms.centre, other_centre=rooms.other_centre, service=rooms.service,
+                other_service=rooms.other_service, windows=rooms.windows, consultant_desk=rooms.desk,
+                operators=rooms.operators, manager=factories.staff("centre_manager", centre_id=rooms.centre.pk),
+                other_operator=rooms.other_operator, other_window=rooms.other_window,
+                people=[factories.person() for _ in range(12)], analyst=factories.staff("analyst"))
 
 
 @pytest.fixture

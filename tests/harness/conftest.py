@@ -51,18 +51,10 @@ class Hall:
 
 @pytest.fixture
 def hall(db: None) -> Iterator[Hall]:
-    body = factories.BodyFactory()
-    service = factories.ServiceFactory(body=body, category="property")
-    other_service = factories.ServiceFactory(body=body, category="transport")
-    factories.make_standard(service)
-    factories.make_standard(other_service)
-    centre, other_centre = factories.CentreFactory(), factories.CentreFactory()
-    windows = [centres.counter_create(centre=centre, number=n, services=[service, other_service])
-               for n in (1, 2, 3, 4)]
-    desk = centres.counter_create(centre=centre, number=9, kind=Counter.Kind.CONSULTANT)
-    other_window = centres.counter_create(centre=other_centre, number=1, services=[service])
-    operators = [factories.staff("operator", centre_id=centre.pk) for _ in windows]
-    other_operator = factories.staff("operator", centre_id=other_centre.pk)
+    rooms = factories.centre_rooms()
+    body, service, other_service = rooms.body, rooms.service, rooms.other_service
+    centre, other_centre, windows, desk = rooms.centre, rooms.other_centre, rooms.windows, rooms.desk
+    other_window, operators, other_operator = rooms.other_window, rooms.operators, rooms.other_operator
     people = [factories.person() for _ in range(5)]
     holder = factories.citizen(people[0])
     with clock.frozen(MONDAY - dt.timedelta(days=1)):
