@@ -17,22 +17,26 @@ class Application(models.Model):
     The reviewer (`assignee`) is drawn at random and never shown to the applicant or the operator.
     """
 
-    number = models.CharField(max_length=40, unique=True)
+    # Every index costs each submission a write (ADR 8): a foreign key gets one only where a page or
+    # report looks applications up by it, or a composite index below does not already start with it.
+    number = models.CharField(max_length=40)
     service = models.ForeignKey("registry.Service", on_delete=models.PROTECT, related_name="applications")
-    standard = models.ForeignKey("registry.Standard", on_delete=models.PROTECT, related_name="applications")
-    tier = models.ForeignKey("registry.Tier", null=True, blank=True, on_delete=models.PROTECT)
-    applicant_iin = models.CharField(max_length=12, db_index=True, help_text="IIN, or BIN for a business")
+    standard = models.ForeignKey("registry.Standard", on_delete=models.PROTECT, related_name="applications",
+                                 db_index=False)
+    tier = models.ForeignKey("registry.Tier", null=True, blank=True, on_delete=models.PROTECT, db_index=False)
+    applicant_iin = models.CharField(max_length=12, help_text="IIN, or BIN for a business")
     channel = models.CharField(max_length=12, choices=Channel.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    body = models.ForeignKey("registry.StateBody", on_delete=models.PROTECT, related_name="applications")
+    body = models.ForeignKey("registry.StateBody", on_delete=models.PROTECT, related_name="applications",
+                             db_index=False)  # body_queue
     centre = models.ForeignKey("centres.Centre", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="applications", help_text="where it was accepted / will be issued")
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", db_index=False)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="assigned_applications")
+                                 related_name="assigned_applications", db_index=False)  # official_queue
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+                                     related_name="+", db_index=False)  # one_application_per_key
     assisted = models.BooleanField(default=False, help_text="filled with a consultant's help")
     form_data = models.JSONField(default=dict, blank=True)
     language = models.CharField(max_length=2, default="ru")
@@ -52,9 +56,12 @@ class Application(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["submitted_by", "idempotency_key"], name="one_application_per_key"),
+            # A constraint, not unique=True, which on PostgreSQL adds a second (LIKE) index nobody uses.
+            models.UniqueConstraint(fields=["number"], name="one_application_per_number"),
         ]
         indexes = [models.Index(fields=["body", "status", "due_date"], name="body_queue"),
-                   models.Index(fields=["assignee", "status"], name="official_queue")]
+                   models.Index(fields=["assignee", "status"], name="official_queue"),
+                   models.Index(fields=["applicant_iin"], name="application_applicant")]
 
     def __str__(self) -> str:
         return self.number
@@ -83,7 +90,8 @@ class ApplicationEvent(models.Model):
     kind = models.CharField(max_length=32)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+                              db_index=False)
     actor_role = models.CharField(max_length=32)
     body = models.ForeignKey("registry.StateBody", on_delete=models.PROTECT, related_name="+")
     centre = models.ForeignKey("centres.Centre", null=True, on_delete=models.PROTECT, related_name="+")

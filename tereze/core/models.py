@@ -119,16 +119,18 @@ class AuditEntry(models.Model):
     (chain_seq, prev_hash, hash) within seconds, so requests never queue on one chain lock.
     """
 
+    # Written with every action, read rarely: indexed only where a page looks entries up.
     at = models.DateTimeField(default=clock.now)
-    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     actor_role = models.CharField(max_length=32, blank=True)
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
-    subject_iin = models.CharField(max_length=12, blank=True, db_index=True,
-                                   help_text="whose personal data the action touched")
-    body = models.ForeignKey("registry.StateBody", null=True, on_delete=models.PROTECT, related_name="+")
-    centre = models.ForeignKey("centres.Centre", null=True, on_delete=models.PROTECT, related_name="+")
+    subject_iin = models.CharField(max_length=12, blank=True, help_text="whose personal data the action touched")
+    body = models.ForeignKey("registry.StateBody", null=True, on_delete=models.PROTECT, related_name="+",
+                             db_index=False)
+    centre = models.ForeignKey("centres.Centre", null=True, on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
     detail = models.JSONField(default=dict)
     chain_seq = models.BigIntegerField(null=True, unique=True)
     prev_hash = models.CharField(max_length=64, blank=True)
@@ -136,7 +138,8 @@ class AuditEntry(models.Model):
 
     class Meta:
         verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["chain_seq"], name="audit_unsealed", condition=models.Q(chain_seq=None))]
+        indexes = [models.Index(fields=["chain_seq"], name="audit_unsealed", condition=models.Q(chain_seq=None)),
+                   models.Index(fields=["subject_iin"], name="audit_subject")]
 
 
 class AuditChainHead(models.Model):
@@ -170,7 +173,7 @@ class Notification(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
-    recipient_iin = models.CharField(max_length=12, blank=True, db_index=True)
+    recipient_iin = models.CharField(max_length=12, blank=True)
     recipient_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     address = models.CharField(max_length=200, blank=True, help_text="e-mail address or phone number")
     channel = models.CharField(max_length=8, choices=Channel.choices)
@@ -185,3 +188,7 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient_iin"], name="notification_recipient"),
+                   # the worker finds what is still to send about an application (queued_about)
+                   models.Index(fields=["object_ref"], name="notification_queued",
+                                condition=models.Q(status="queued"))]
