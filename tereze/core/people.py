@@ -61,7 +61,7 @@ def _card(row: tuple[Any, ...]) -> PersonCard:
     """The row as the ORM would give it (SQLite hands dates and JSON back as text)."""
     values = dict(zip(_FIELDS, row, strict=True))
     values["birth_date"] = _birth_date.to_python(values["birth_date"])
-    values["notify_by"] = _notify_by.from_db_value(values["notify_by"], None, connection)
+    values["notify_by"] = _notify_by.from_db_value(values["notify_by"], None, connection)  # type: ignore[arg-type]
     return PersonCard(**values)
 
 
