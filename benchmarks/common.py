@@ -204,8 +204,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> Server:
-        worker_class = (["-k", "tereze.server.StampedThreadWorker", "--threads", str(self.threads)]
-                        if self.threads > 1 else ["-k", "sync"])
+        worker_class = ["-k", "tereze.server.StampedThreadWorker", "--threads", str(self.threads)]  # production's
         command = [str(BIN / "gunicorn"), "tereze.wsgi", "-w", str(self.workers), *worker_class,
                    "-b", f"127.0.0.1:{self.port}", "--backlog", "4096", "--worker-connections", "4000",
                    "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
@@ -219,6 +218,7 @@ class Server:
             if self.ready():
                 return self
             time.sleep(0.2)
+        self.kill9()  # a master left behind would respawn failing workers and skew every later run
         raise RuntimeError(f"gunicorn did not answer within {timeout} s; see {self.log}")
 
     def ready(self) -> bool:

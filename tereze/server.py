@@ -22,13 +22,17 @@ request waits in the worker's queue, where Django cannot see it. This worker
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import selectors
 import socket
+import struct
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -82,18 +86,52 @@ def door_refusal(data: bytes, arrived_at: float) -> bytes | None:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + content
 
 
+def waiting_to_be_accepted(listener: Any) -> int:
+    """Connections in the listening socket's accept queue (Linux reports it as tcpi_unacked)."""
+    try:
+        info = listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    except (OSError, AttributeError):
+        return 0
+    return int(struct.unpack_from("I", info, 24)[0])
+
+
 class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
     ACCEPT_AT_ONCE = 64
+    PATIENCE = 0.05  # seconds a new connection waits for a worker with a thread to spare, at most
+    FRESH_FOR = 0.5  # seconds a new connection counts as work in hand while its first request is due
 
     def init_process(self) -> None:
         self.queue_limit = int(os.environ.get("TEREZE_SERVER_QUEUE_LIMIT", "100"))
+        self.threads = self.cfg.threads
+        self.in_hand = 0  # requests queued or running
+        self.fresh: deque[float] = deque()  # when each connection still without a request was accepted
+        self.paused: dict[Any, Any] = {}  # listener -> its acceptor while this worker has no thread to spare
+        self.left_waiting: float | None = None  # since when a new connection was left to other workers
         # The accepting thread needs the GIL for every arrival; with the default 5 ms switch
         # interval busy request threads let it in about 200 times a second, far below a burst.
         sys.setswitchinterval(0.0005)
         super().init_process()
 
+    def busy(self, now: float) -> bool:
+        while self.fresh and now - self.fresh[0] > self.FRESH_FOR:
+            self.fresh.popleft()  # a connection that sends nothing stops counting
+        return self.in_hand + len(self.fresh) >= self.threads
+
     def accept(self, server: Any, listener: Any) -> None:
-        for _ in range(self.ACCEPT_AT_ONCE):
+        now = time.monotonic()
+        if self.queue_limit and waiting_to_be_accepted(listener) > self.queue_limit:
+            self.accept_many(server, listener, self.ACCEPT_AT_ONCE)  # a crowd: answer or turn away at the door
+        elif not self.busy(now):
+            self.accept_many(server, listener, 1)
+        elif self.left_waiting is None or now - self.left_waiting < self.PATIENCE:
+            self.left_waiting = self.left_waiting or now
+            self.pause(listener)
+        else:
+            self.accept_many(server, listener, 1)  # every worker is busy: take it rather than let it wait
+
+    def accept_many(self, server: Any, listener: Any, at_most: int) -> None:
+        self.left_waiting = None
+        for _ in range(at_most):
             if self.nr_conns >= self.worker_connections - 1:
                 self.hang_up(listener)  # full: gthread would stop reading every connection, not just accepting
                 continue
@@ -101,6 +139,32 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
             super().accept(server, listener)
             if self.nr_conns == before:
                 break  # nothing more waiting
+            self.fresh.append(time.monotonic())
+
+    def pause(self, listener: Any) -> None:
+        """Stop accepting until a request finishes (or the keep-alive sweep, within a second)."""
+        with self._lock:
+            if self.in_hand + len(self.fresh) >= self.threads:  # a request may have finished meanwhile
+                self.paused[listener] = self.poller.get_key(listener).data
+                self.poller.unregister(listener)
+
+    def resume(self) -> None:
+        with self._lock:
+            for listener, acceptor in self.paused.items():
+                self.poller.register(listener, selectors.EVENT_READ, acceptor)
+            self.paused.clear()
+
+    def finish_request(self, fs: Any) -> None:
+        super().finish_request(fs)
+        with self._lock:
+            self.in_hand -= 1
+        if self.paused:
+            self.resume()
+
+    def murder_keepalived(self) -> None:
+        super().murder_keepalived()
+        if self.paused:  # paused for connections that never sent anything
+            self.resume()
 
     @staticmethod
     def hang_up(listener: Any) -> None:
@@ -112,9 +176,18 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
 
     def enqueue_req(self, conn: Any) -> None:
         conn.tereze_arrived_at = time.time()  # readable now: it waits for a thread from here on
+        if not conn.initialized:
+            if self.fresh:
+                self.fresh.popleft()  # its request came: it counts as a request from here on
+            # gunicorn writes the head and the body separately: on a kept-alive connection Nagle's
+            # algorithm holds the body back until the client's delayed ACK, tens of milliseconds.
+            with contextlib.suppress(OSError):
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # Only new connections are turned away: a kept-alive one may hold a half-read request.
         if (conn.initialized or not self.queue_limit or self.tpool._work_queue.qsize() < self.queue_limit
                 or not self.turned_away(conn)):
+            with self._lock:
+                self.in_hand += 1
             super().enqueue_req(conn)
 
     def turned_away(self, conn: Any) -> bool:
