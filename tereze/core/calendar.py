@@ -17,6 +17,9 @@ MAX_WORKING_DAYS = 3650
 _TRANSFERS_TTL_SECONDS = 60
 _transfers_lock = threading.Lock()
 _transfers: tuple[float, dict[dt.date, bool]] = (0.0, {})
+# Every intake computes the same few deadlines (today + the standard's days): remembered for as
+# long as the transfers they were computed with.
+_deadlines: dict[tuple[dt.date, int], dt.date] = {}
 
 
 class CalendarError(ValueError):
@@ -40,6 +43,8 @@ def _decreed() -> dict[dt.date, bool]:
         table = {
             t.date: t.kind == WorkingDayTransfer.Kind.WORKING_DAY for t in WorkingDayTransfer.objects.all()
         }
+        if table != _transfers[1]:
+            _deadlines.clear()
         _transfers = (time.monotonic(), table)
     return table
 
@@ -48,6 +53,7 @@ def forget_transfers() -> None:
     """Drop the cached transfers (called when an administrator edits them)."""
     global _transfers
     _transfers = (0.0, {})
+    _deadlines.clear()
 
 
 def is_working_day(day: dt.date) -> bool:
@@ -66,12 +72,19 @@ def add_working_days(start: dt.date, n: int) -> dt.date:
         raise CalendarError(f"working_days must be between 0 and {MAX_WORKING_DAYS}, got {n}")
     if not dt.date(1990, 1, 1) <= start <= dt.date(2200, 12, 31):
         raise CalendarError(f"start {start.isoformat()} is outside 1990-2200")
-    day = start
-    while n > 0:
-        day += dt.timedelta(days=1)
-        if is_working_day(day):
-            n -= 1
-    return day
+    _decreed()  # reloads the transfers (forgetting the deadlines) when they are due
+    key = (start, n)
+    found = _deadlines.get(key)
+    if found is None:
+        day = start
+        while n > 0:
+            day += dt.timedelta(days=1)
+            if is_working_day(day):
+                n -= 1
+        if len(_deadlines) > 10_000:
+            _deadlines.clear()
+        found = _deadlines[key] = day
+    return found
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:

@@ -3,8 +3,9 @@
 On PostgreSQL this is one prepared statement: a data-modifying CTE whose first part inserts the
 parent (optionally `ON CONFLICT DO NOTHING` on a unique constraint) and whose other parts insert the
 further rows, one part per run of rows of the same model, taking the parent's new id where they
-point at it. Each row travels as one JSON document (`jsonb_populate_record[set]` turns it into the
-table's row type, so PostgreSQL converts the values), which keeps the parameters few and lets the
+point at it. Each row travels as one JSON document (`json_populate_record[set]` turns it into the
+table's row type, so PostgreSQL converts the values; plain json, which it parses once, costs less than
+jsonb, which it would also build), which keeps the parameters few and lets the
 statement be prepared once per connection instead of parsed and planned for every application. One
 statement is atomic by itself, so no BEGIN/COMMIT round trips either. Elsewhere (SQLite) the same
 rows are saved with the ORM inside one transaction. DESIGN.md measured round trips, not Python, as
@@ -20,6 +21,7 @@ from functools import cache
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import psycopg
 from django.db import IntegrityError, connection, models, transaction
 
@@ -47,7 +49,7 @@ def _statement(parent: type[models.Model], conflict_fields: tuple[str, ...],
     table = quote(parent._meta.db_table)
     columns = ", ".join(_column(f) for f in _columns(parent))
     sql = [f"WITH parent AS (INSERT INTO {table} ({columns}) "  # noqa: S608
-           f"SELECT {columns} FROM jsonb_populate_record(NULL::{table}, %s::jsonb)"]
+           f"SELECT {columns} FROM json_populate_record(NULL::{table}, %s::json)"]
     if conflict_fields:
         conflict = [_column(parent._meta.get_field(name)) for name in conflict_fields]  # type: ignore[arg-type]
         sql.append(f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING")
@@ -56,8 +58,8 @@ def _statement(parent: type[models.Model], conflict_fields: tuple[str, ...],
         table = quote(model._meta.db_table)
         fields = _columns(model)
         values = ", ".join("parent.id" if f is link else f"r.{_column(f)}" for f in fields)
-        source = (f"jsonb_populate_recordset(NULL::{table}, %s::jsonb) WITH ORDINALITY AS r" if several
-                  else f"jsonb_populate_record(NULL::{table}, %s::jsonb) AS r")
+        source = (f"json_populate_recordset(NULL::{table}, %s::json) WITH ORDINALITY AS r" if several
+                  else f"json_populate_record(NULL::{table}, %s::json) AS r")
         # Each part waits for the one before, so ids follow the order of the rows (events with the
         # same timestamp must keep their order); within a part, the order of the JSON array.
         previous = f", (SELECT count(*) FROM part{index - 1}) AS previous" if index else ""  # noqa: S608
@@ -72,6 +74,13 @@ def _json_value(value: object) -> object:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()  # every digit of the microseconds (Django's encoder keeps three)
     return str(value)  # Decimal, UUID, lazy translations
+
+
+def _json(value: object) -> str:
+    try:  # orjson takes a fifth of the time; it refuses integers beyond 64 bits, which a form may hold
+        return orjson.dumps(value, default=_json_value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, default=_json_value)
 
 
 def _document(obj: models.Model, fields: list[Field]) -> dict[str, object]:
@@ -99,11 +108,11 @@ def insert_together(parent: models.Model, rows: Sequence[models.Model], *,
             raise
         return True
 
-    parts, params = [], [json.dumps(_document(parent, _columns(type(parent))), default=_json_value)]
+    parts, params = [], [_json(_document(parent, _columns(type(parent))))]
     for (model, link), run in groupby(rows, key=lambda row: (type(row), _link(row, parent))):
         documents = [_document(row, _columns(model)) for row in run]
         parts.append((model, link, len(documents) > 1))
-        params.append(json.dumps(documents if len(documents) > 1 else documents[0], default=_json_value))
+        params.append(_json(documents if len(documents) > 1 else documents[0]))
     sql = _statement(type(parent), tuple(conflict_fields), tuple(parts))
     connection.ensure_connection()
     # A server-side-binding cursor on Django's connection (same transaction), so psycopg prepares
