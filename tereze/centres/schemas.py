@@ -2,23 +2,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 
-class TicketIn(Schema):
+class TicketIn(BaseModel):
     kind: str = Field("application", description="application, consultation or result")
     service_code: str | None = Field(None, max_length=16)
     iin: str = Field("", max_length=12, description="IIN (or BIN); required to apply or collect a result")
     priority: str = Field("none", description="none, elderly, disabled, pregnant or veteran")
 
 
-class CheckInIn(Schema):
+class CheckInIn(BaseModel):
     code: str = Field(max_length=12)
     iin: str = Field(max_length=12)
 
 
-class TicketOut(Schema):
+class TicketOut(BaseModel):
     id: int
     number: str
     kind: str
@@ -31,22 +30,22 @@ class TicketOut(Schema):
     status_url: str
 
 
-class TransferIn(Schema):
+class TransferIn(BaseModel):
     service_code: str | None = Field(None, max_length=16)
     counter_id: int | None = None
     reason: str = Field("", max_length=500)
 
 
-class StartIn(Schema):
+class StartIn(BaseModel):
     priority_proof_checked: bool | None = None
 
 
-class OverrideIn(Schema):
+class OverrideIn(BaseModel):
     counter_id: int
     reason: str = Field(max_length=1000)
 
 
-class BoardCallOut(Schema):
+class BoardCallOut(BaseModel):
     number: str
     counter: int | None
     status: str
@@ -55,33 +54,33 @@ class BoardCallOut(Schema):
     announce: dict[str, str]
 
 
-class BoardOut(Schema):
+class BoardOut(BaseModel):
     centre: str
     waiting: int
     at: dt.datetime
     calls: list[BoardCallOut]
 
 
-class SlotsIn(Schema):
+class SlotsIn(BaseModel):
     service: str = Field(max_length=16)
     date: dt.date
 
 
-class SlotOut(Schema):
+class SlotOut(BaseModel):
     start: dt.datetime
     minutes: int
     capacity: int
     free: int
 
 
-class AppointmentIn(Schema):
+class AppointmentIn(BaseModel):
     service_code: str = Field(max_length=16)
     iin: str = Field(max_length=12)
     slot_start: dt.datetime
     channel: str = Field("portal", pattern="^(portal|phone|centre)$")
 
 
-class AppointmentOut(Schema):
+class AppointmentOut(BaseModel):
     id: int
     code: str
     centre: str
