@@ -12,12 +12,21 @@ request waits in the worker's queue, where Django cannot see it. This worker
   already wait for a thread. Refusing through Django costs about as much as a small request;
   at the door it costs a few tens of microseconds, so a crowd ten times the capacity cannot
   leave the worker busy only refusing (and every request gets an answer, none a time-out);
-- accepts every waiting connection per wake-up, not one, and lets the accepting thread have the GIL
-  more often: in a burst it shares the GIL with busy request threads, and arrivals left in the
-  kernel's queue are unseen; at `--worker-connections` it hangs up on new connections instead of
-  letting gthread stop reading all of them (which stalled the worker for good).
+- takes a new connection while it has a thread to spare, and leaves it to the other workers for
+  up to 50 ms when it has none, so kept-alive connections spread over the workers instead of
+  piling onto whichever woke first (one process serving a dozen clients in turn, bound by its GIL,
+  while the others idle);
+- once more than `TEREZE_SERVER_QUEUE_LIMIT` connections wait in the kernel's queue, takes every
+  one of them per wake-up, to serve them or turn them away at the door, and lets the accepting
+  thread have the GIL more often (in a burst it shares the GIL with busy request threads, and
+  arrivals left in the kernel's queue are unseen);
+- at `--worker-connections` turns new connections away at the door (or, when their request is not
+  all there yet, hangs up) instead of letting gthread stop reading every connection, which stalled
+  the worker for good;
+- sends without Nagle's delay (gunicorn writes a response's head and body separately, and on a
+  kept-alive connection the body would wait for the client's delayed ACK).
 
-    gunicorn tereze.wsgi -k tereze.server.StampedThreadWorker --threads 4 -w 4
+    gunicorn tereze.wsgi -k tereze.server.StampedThreadWorker -w 4 --threads 2   # 2 cores
 """
 
 from __future__ import annotations
@@ -95,6 +104,22 @@ def waiting_to_be_accepted(listener: Any) -> int:
     return int(struct.unpack_from("I", info, 24)[0])
 
 
+def answer_at_door(sock: socket.socket, arrived_at: float) -> bool:
+    """Send the door's refusal if the whole request is there (False: it is not, nothing was sent)."""
+    try:
+        data = sock.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        response = door_refusal(data, arrived_at)
+        if response is None:
+            return False
+        sock.recv(len(data), socket.MSG_DONTWAIT)
+        sock.setblocking(True)
+        sock.settimeout(1.0)
+        sock.sendall(response)
+    except OSError:
+        pass  # the client went away: nothing to answer
+    return True
+
+
 class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
     ACCEPT_AT_ONCE = 64
     PATIENCE = 0.05  # seconds a new connection waits for a worker with a thread to spare, at most
@@ -168,11 +193,13 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
 
     @staticmethod
     def hang_up(listener: Any) -> None:
+        """Full: answer at the door if the request is all there already, else just close."""
         try:
             sock, _client = listener.accept()
-            sock.close()  # the client sees the connection closed and retries
         except OSError:
-            pass
+            return
+        answer_at_door(sock, time.time())
+        sock.close()  # without an answer the client sees the connection closed and retries
 
     def enqueue_req(self, conn: Any) -> None:
         conn.tereze_arrived_at = time.time()  # readable now: it waits for a thread from here on
@@ -192,17 +219,8 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
 
     def turned_away(self, conn: Any) -> bool:
         """Answer the request here if all of it has arrived; False leaves it to a thread."""
-        try:
-            data = conn.sock.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-            response = door_refusal(data, conn.tereze_arrived_at)
-            if response is None:
-                return False
-            conn.sock.recv(len(data), socket.MSG_DONTWAIT)
-            conn.sock.setblocking(True)
-            conn.sock.settimeout(1.0)
-            conn.sock.sendall(response)
-        except OSError:
-            pass  # the client went away: nothing to answer
+        if not answer_at_door(conn.sock, conn.tereze_arrived_at):
+            return False
         self.nr_conns -= 1
         conn.close()
         return True
