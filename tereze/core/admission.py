@@ -83,20 +83,34 @@ class DecayingCount:
 
 
 class Crowd:
-    """How many this process refused for each one it admitted lately (the middleware and the server
+    """How many this process refused for each one it can admit (the middleware and the server
     worker's door both count), and so how long to tell the next one refused to wait."""
+
+    PACE_HORIZON = 60.0  # seconds over which the best admission pace seen is remembered
 
     def __init__(self) -> None:
         self.forget()
 
     def forget(self) -> None:
         self.admitted, self.refused = DecayingCount(), DecayingCount()
+        self.best_pace, self.best_pace_at = 0.0, time.monotonic()
+
+    def pace(self) -> float:
+        """Admitted over the last seconds, or the best such figure of the last minute if higher.
+        Once a crowd thins out few are admitted because few come, not because few can be: dividing
+        by that would keep telling the last of them to wait the longest while the server idles."""
+        now = time.monotonic()
+        remembered = self.best_pace * math.exp(-(now - self.best_pace_at) / self.PACE_HORIZON)
+        current = self.admitted.value()
+        if current >= remembered:
+            self.best_pace, self.best_pace_at = current, now
+        return max(current, remembered)
 
     def refuse(self) -> int:
         """Count one refused and say how long it should wait: the base, stretched by the refused per
-        admitted so far, so a crowd ten times the capacity comes back in about ten rounds."""
+        admitted at this process's pace, so a crowd ten times the capacity comes back in about ten rounds."""
         base = max(1.0, float(settings.TEREZE_API_RETRY_AFTER))
-        ratio = self.refused.value() / max(self.admitted.value(), 1.0)
+        ratio = self.refused.value() / max(self.pace(), 1.0)
         self.refused.add()
         return math.ceil(min(max(base, float(settings.TEREZE_API_RETRY_AFTER_MAX)), base * (1 + ratio)))
 

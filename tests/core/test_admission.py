@@ -161,3 +161,14 @@ def test_a_request_not_all_arrived_is_left_to_a_thread_not_answered_at_the_door(
     assert door_refusal(b"POST /api/v1/applications HTTP/1.1\r\nContent-Length: 10\r\n\r\n{}", now) is None
     assert door_refusal(b"POST /api/v1/applications HTTP/1.1\r\nIdempotency-Key: k", now) is None
     assert door_refusal(b"POST /api/v1/applications HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\n{}", now) is None
+
+
+def test_once_the_crowd_has_thinned_out_the_last_refused_are_not_told_to_wait_longest() -> None:
+    gate = full_gate()
+    for _ in range(30):  # a busy spell: thirty admitted
+        crowd.admitted.add()
+    for _ in range(30):
+        gate(RequestFactory().post("/api/v1/applications"))
+    crowd.admitted.count = 0.0  # seconds later hardly anyone is admitted, because hardly anyone comes
+    wait = int(gate(RequestFactory().post("/api/v1/applications"))["Retry-After"])
+    assert wait <= 2 * 3  # refused per admitted at the pace the process showed it can admit, not per straggler
