@@ -56,7 +56,7 @@ TEREZE_API_RETRY_AFTER = int(os.environ.get("TEREZE_API_RETRY_AFTER", "2"))
 # ...stretched by how many are refused for each admitted lately, up to this.
 TEREZE_API_RETRY_AFTER_MAX = int(os.environ.get("TEREZE_API_RETRY_AFTER_MAX", "60"))
 # How long the arrival ticket sent with that 503 keeps the applicant's place (ADR 9).
-TEREZE_ARRIVAL_TICKET_SECONDS = int(os.environ.get("TEREZE_ARRIVAL_TICKET_SECONDS", "600"))
+TEREZE_ARRIVAL_TICKET_SECONDS = int(os.environ.get("TEREZE_ARRIVAL_TICKET_SECONDS", "3600"))
 # How often each process re-reads officials' open cases for the reviewer draw (ADR 6).
 TEREZE_DRAW_REFRESH_SECONDS = float(os.environ.get("TEREZE_DRAW_REFRESH_SECONDS", "2"))
 
