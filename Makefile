@@ -59,7 +59,7 @@ bench: install
 	$(BIN)/python benchmarks/intake.py --workers 4 --threads 2 --levels 8,16,32 --profile
 	$(BIN)/python benchmarks/flash_crowd.py --workers 4 --threads 2
 	$(BIN)/python benchmarks/crash.py
-	$(BIN)/python benchmarks/queue.py
+	$(BIN)/python benchmarks/call_next.py
 
 # Schemathesis with many examples per operation (make test runs 15).
 fuzz: install

@@ -16,8 +16,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as a script, Python puts benchmarks/ first on the path, where queue.py would shadow the standard
-# library's queue module; put the repository there instead.
+# Run as a script: the repository on the path, so `benchmarks.common` and `tereze` import.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import asyncio

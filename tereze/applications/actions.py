@@ -333,7 +333,7 @@ def _accept(application: Application, *, actor: User, tier: Any) -> tuple[list[A
     events = [_move(application, kind="accepted", to_status=Status.ACCEPTED, actor=actor,
                     payload={"due_date": application.due_date.isoformat(), "deadline_working_days": deadline_days,
                              "tier": tier.code if tier else None})]
-    official = _draw_official(application)
+    official = draw_official(application.body_id)
     if official is not None:  # otherwise it stays ACCEPTED; the sweep assigns once the body has an official
         application.assignee_id = official.pk
         events.append(_move(application, kind="assigned", to_status=Status.ASSIGNED, actor=None,
@@ -429,10 +429,6 @@ def application_delete_draft(*, draft: Application, actor: User) -> Application:
 
 # ---------------------------------------------------------------- assignment
 
-def _draw_official(application: Application, *, exclude: int | None = None) -> Official | None:
-    return draw_official(application.body_id, exclude=exclude)
-
-
 def _assignee_notification(application: Application, official: Official) -> Notification:
     return staff_notification(user_id=official.pk, email=official.email, language=official.language,
                               topic="application.assigned", object_ref=application.number,
@@ -446,7 +442,7 @@ def application_assign_pending(*, application: Application) -> Application:
     application = _locked(application)
     if application.status != Status.ACCEPTED:
         return application
-    official = _draw_official(application)
+    official = draw_official(application.body_id)
     if official is not None:
         application.assignee_id = official.pk
         _record(application, kind="assigned", to_status=Status.ASSIGNED, actor=None,
@@ -470,7 +466,7 @@ def application_reassign(*, application: Application, supervisor: User, reason: 
     if application.status not in OPEN_AT_BODY | {Status.SUSPENDED}:
         raise ValidationFailed(f"an application that is {application.status} cannot be reassigned")
     previous = application.assignee_id
-    official = _draw_official(application, exclude=previous)
+    official = draw_official(application.body_id, exclude=previous)
     if official is None:
         raise ValidationFailed("the body has no other active official to draw")
     application.assignee_id = official.pk

@@ -3,8 +3,7 @@ import collections
 import pytest
 
 from tereze.applications import actions
-from tereze.applications.actions import _draw_official
-from tereze.applications.reviewers import forget_open_cases
+from tereze.applications.reviewers import draw_official, forget_open_cases
 from tereze.core.errors import Forbidden, NotFound, ValidationFailed
 from tereze.core.models import AuditEntry
 from tests.applications.helpers import api_client, submit
@@ -12,7 +11,7 @@ from tests.applications.helpers import api_client, submit
 
 def test_draw_is_uniform_when_loads_are_equal(world) -> None:
     application = actions.application_withdraw(application=submit(world), actor=world.citizen)  # nobody has open work
-    draws = collections.Counter(_draw_official(application).pk for _ in range(3000))
+    draws = collections.Counter(draw_official(application.body_id).pk for _ in range(3000))
     assert set(draws) == {o.pk for o in world.officials}
     for count in draws.values():  # expected 1000 each; 5 standard deviations is about 130
         assert 850 < count < 1150, draws
@@ -25,7 +24,7 @@ def test_draw_favours_officials_with_fewer_open_cases(world) -> None:
         application.assignee = busy
         application.save(update_fields=["assignee"])
     forget_open_cases()  # set up behind the actions' back, so the cached counts must be read again
-    draws = collections.Counter(_draw_official(application).pk for _ in range(3000))
+    draws = collections.Counter(draw_official(application.body_id).pk for _ in range(3000))
     # weights 1/(1+open): busy has ~7 open -> 1/8 against 1 for each idle colleague
     assert draws[busy.pk] < 300, draws
 

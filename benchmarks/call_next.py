@@ -9,9 +9,9 @@ a worker after each call; the script runs those tasks afterwards and says how lo
 Prints call-next p50/p95/p99 latency and tickets called per second, and asserts no ticket was
 called twice.
 
-    .venv/bin/python benchmarks/queue.py                 # 1,000 tickets, 60 counters, 60 processes
-    .venv/bin/python benchmarks/queue.py --processes 4   # the same 60 counters through 4 workers
-    .venv/bin/python benchmarks/queue.py --tickets 5000 --counters 30 --keep
+    .venv/bin/python benchmarks/call_next.py                 # 1,000 tickets, 60 counters, 60 processes
+    .venv/bin/python benchmarks/call_next.py --processes 4   # the same 60 counters through 4 workers
+    .venv/bin/python benchmarks/call_next.py --tickets 5000 --counters 30 --keep
 
 The script creates its own PostgreSQL database (default bench_queue) and drops it at the end.
 Only 127.0.0.1 is contacted.
@@ -22,10 +22,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named queue.py: keep its folder off the path so `import queue` finds the standard library.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+# Run as a script: the repository on the path, so `benchmarks.common` and `tereze` import.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse  # noqa: E402
 import multiprocessing as mp  # noqa: E402
