@@ -146,13 +146,11 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
         now = time.monotonic()
         if self.queue_limit and waiting_to_be_accepted(listener) > self.queue_limit:
             self.accept_many(server, listener, self.ACCEPT_AT_ONCE)  # a crowd: answer or turn away at the door
-        elif not self.busy(now):
-            self.accept_many(server, listener, 1)
-        elif self.left_waiting is None or now - self.left_waiting < self.PATIENCE:
+        elif self.busy(now) and (self.left_waiting is None or now - self.left_waiting < self.PATIENCE):
             self.left_waiting = self.left_waiting or now
             self.pause(listener)
-        else:
-            self.accept_many(server, listener, 1)  # every worker is busy: take it rather than let it wait
+        else:  # a thread to spare, or every worker busy past the patience: take it rather than let it wait
+            self.accept_many(server, listener, 1)
 
     def accept_many(self, server: Any, listener: Any, at_most: int) -> None:
         self.left_waiting = None
@@ -169,7 +167,7 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
     def pause(self, listener: Any) -> None:
         """Stop accepting until a request finishes (or the keep-alive sweep, within a second)."""
         with self._lock:
-            if self.in_hand + len(self.fresh) >= self.threads:  # a request may have finished meanwhile
+            if self.busy(time.monotonic()):  # again under the lock: a request may have finished meanwhile
                 self.paused[listener] = self.poller.get_key(listener).data
                 self.poller.unregister(listener)
 

@@ -17,8 +17,8 @@ MAX_WORKING_DAYS = 3650
 _TRANSFERS_TTL_SECONDS = 60
 _transfers_lock = threading.Lock()
 _transfers: tuple[float, dict[dt.date, bool]] = (0.0, {})
-# Every intake computes the same few deadlines (today + the standard's days): remembered for as
-# long as the transfers they were computed with.
+# Every intake computes the same few deadlines (today + the standard's days): remembered until the
+# transfers they were computed with are read again.
 _deadlines: dict[tuple[dt.date, int], dt.date] = {}
 
 
@@ -43,8 +43,7 @@ def _decreed() -> dict[dt.date, bool]:
         table = {
             t.date: t.kind == WorkingDayTransfer.Kind.WORKING_DAY for t in WorkingDayTransfer.objects.all()
         }
-        if table != _transfers[1]:
-            _deadlines.clear()
+        _deadlines.clear()
         _transfers = (time.monotonic(), table)
     return table
 

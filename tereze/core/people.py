@@ -40,7 +40,7 @@ _FIELDS = ("iin", "surname", "given_name", "patronymic", "birth_date", "address"
            "notify_by")
 # Read on every submission: fixed SQL skips building the query each time (a third of this read's
 # CPU), and on PostgreSQL the connection prepares it once (ADR 8).
-_READ = (f"SELECT {', '.join(_FIELDS)} FROM {Person._meta.db_table} WHERE iin = %s")  # noqa: S608
+_READ = f"SELECT {', '.join(_FIELDS)} FROM {Person._meta.db_table} WHERE iin = %s"  # noqa: S608
 _remembered: ContextVar[dict[str, PersonCard | None] | None] = ContextVar("tereze_people", default=None)
 
 

@@ -4,9 +4,9 @@ On PostgreSQL this is one prepared statement: a data-modifying CTE whose first p
 parent (optionally `ON CONFLICT DO NOTHING` on a unique constraint) and whose other parts insert the
 further rows, one part per run of rows of the same model, taking the parent's new id where they
 point at it. Each row travels as one JSON document (`json_populate_record[set]` turns it into the
-table's row type, so PostgreSQL converts the values; plain json, which it parses once, costs less than
-jsonb, which it would also build), which keeps the parameters few and lets the
-statement be prepared once per connection instead of parsed and planned for every application. One
+table's row type, so PostgreSQL converts the values; plain json, parsed once, costs less than jsonb,
+which it would also build), which keeps the parameters few and lets the statement be prepared once
+per connection instead of parsed and planned for every application. One
 statement is atomic by itself, so no BEGIN/COMMIT round trips either. Elsewhere (SQLite) the same
 rows are saved with the ORM inside one transaction. DESIGN.md measured round trips, not Python, as
 the cost of intake; ADR 8 has the figures.
