@@ -90,11 +90,14 @@ class ApplicationEvent(models.Model):
     kind = models.CharField(max_length=32)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
+    # Who, where and which body, as recorded: no database constraint, whose check would lock the
+    # user, body and centre rows for every event written (Django still protects them from deletion).
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
-                              db_index=False)
+                              db_index=False, db_constraint=False)
     actor_role = models.CharField(max_length=32)
-    body = models.ForeignKey("registry.StateBody", on_delete=models.PROTECT, related_name="+")
-    centre = models.ForeignKey("centres.Centre", null=True, on_delete=models.PROTECT, related_name="+")
+    body = models.ForeignKey("registry.StateBody", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    centre = models.ForeignKey("centres.Centre", null=True, on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
     channel = models.CharField(max_length=12)
     at = models.DateTimeField(default=clock.now, db_index=True)
     payload = models.JSONField(default=dict)

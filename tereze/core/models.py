@@ -121,16 +121,19 @@ class AuditEntry(models.Model):
 
     # Written with every action, read rarely: indexed only where a page looks entries up.
     at = models.DateTimeField(default=clock.now)
-    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # Actor, body and centre as recorded: no database constraint, whose check would lock those rows
+    # for every entry written (Django still protects them from deletion).
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+", db_index=False,
+                              db_constraint=False)
     actor_role = models.CharField(max_length=32, blank=True)
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     subject_iin = models.CharField(max_length=12, blank=True, help_text="whose personal data the action touched")
     body = models.ForeignKey("registry.StateBody", null=True, on_delete=models.PROTECT, related_name="+",
-                             db_index=False)
+                             db_index=False, db_constraint=False)
     centre = models.ForeignKey("centres.Centre", null=True, on_delete=models.PROTECT, related_name="+",
-                               db_index=False)
+                               db_index=False, db_constraint=False)
     detail = models.JSONField(default=dict)
     chain_seq = models.BigIntegerField(null=True, unique=True)
     prev_hash = models.CharField(max_length=64, blank=True)
