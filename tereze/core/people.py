@@ -14,6 +14,7 @@ from typing import Any
 from django.db import connection
 
 from tereze.core.models import Person
+from tereze.core.rows import prepared_cursor
 
 _birth_date, _notify_by = Person._meta.get_field("birth_date"), Person._meta.get_field("notify_by")
 
@@ -48,13 +49,20 @@ def person_card(iin: str) -> PersonCard | None:
     memo = _remembered.get()
     if memo is not None and iin in memo:
         return memo[iin]
-    with connection.cursor() as cursor:
-        cursor.execute(_READ, [iin])
-        found = cursor.fetchone()
+    found = _read(iin)
     card = _card(found) if found else None
     if memo is not None:
         memo[iin] = card
     return card
+
+
+def _read(iin: str) -> tuple[Any, ...] | None:
+    if connection.vendor == "postgresql":
+        with prepared_cursor() as cursor:
+            return cursor.execute(_READ, [iin], prepare=True).fetchone()
+    with connection.cursor() as cursor:
+        cursor.execute(_READ, [iin])
+        return cursor.fetchone()  # type: ignore[no-any-return]
 
 
 def _card(row: tuple[Any, ...]) -> PersonCard:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
@@ -114,10 +115,7 @@ def insert_together(parent: models.Model, rows: Sequence[models.Model], *,
         parts.append((model, link, len(documents) > 1))
         params.append(_json(documents if len(documents) > 1 else documents[0]))
     sql = _statement(type(parent), tuple(conflict_fields), tuple(parts))
-    connection.ensure_connection()
-    # A server-side-binding cursor on Django's connection (same transaction), so psycopg prepares
-    # the statement on its first use; Django's error wrapper still marks a broken connection.
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params, prepare=True)  # type: ignore[arg-type]
         found = cursor.fetchone()
     if found is None:
@@ -127,6 +125,17 @@ def insert_together(parent: models.Model, rows: Sequence[models.Model], *,
     for row in rows:
         _point_at(row, parent)
     return True
+
+
+@contextmanager
+def prepared_cursor() -> Iterator[psycopg.Cursor[Any]]:
+    """A psycopg cursor on Django's PostgreSQL connection (same transaction) for fixed statements run
+    on every request: `execute(..., prepare=True)` prepares on first use, and it skips Django's
+    cursor wrapper, a tenth of a millisecond per statement. Django's error wrapper still marks a
+    broken connection, so the next request reconnects."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
 
 
 def _link(row: models.Model, parent: models.Model) -> Field | None:

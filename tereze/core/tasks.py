@@ -13,8 +13,10 @@ def deliver_notifications(ids: list[int]) -> int:
 
 
 @db_task(retries=3, retry_delay=30)
-def deliver_notifications_about(object_ref: str) -> int:
-    return deliver(queued_about(object_ref))
+def deliver_notifications_about(object_refs: list[str] | str) -> int:
+    if isinstance(object_refs, str):  # queued by a version that handed over one application per task
+        object_refs = [object_refs]
+    return deliver(queued_about(object_refs))
 
 
 @db_periodic_task(crontab(minute="*/5"))
