@@ -38,8 +38,9 @@ def arguments(description: str, *, database: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--database", default=database, help="PostgreSQL database the script creates and drops")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                        help="gunicorn worker processes (default: one per core, as in production)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker (gthread)")
     parser.add_argument("--api-concurrency", type=int, default=None,
                         help="TEREZE_API_CONCURRENCY for the server (default: the server's own)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")

@@ -7,7 +7,7 @@ py-spy samples every worker during the middle level and the script says where th
 The load comes from wrk when it is installed (apt-get install wrk: C, a few per cent of one core),
 otherwise from aiohttp, which takes a third of a core of the two the server and database share.
 
-    .venv/bin/python benchmarks/intake.py --workers 4 --threads 1   # PostgreSQL, 4 sync workers (fastest here)
+    .venv/bin/python benchmarks/intake.py --workers 2 --threads 2   # PostgreSQL, one process per core (fastest here)
     .venv/bin/python benchmarks/intake.py --levels 8,32 --seconds 10 --profile
     .venv/bin/python benchmarks/intake.py --db sqlite --workers 2
 """

@@ -26,7 +26,7 @@ request waits in the worker's queue, where Django cannot see it. This worker
 - sends without Nagle's delay (gunicorn writes a response's head and body separately, and on a
   kept-alive connection the body would wait for the client's delayed ACK).
 
-    gunicorn tereze.wsgi -k tereze.server.StampedThreadWorker -w 4 --threads 2   # 2 cores
+    gunicorn tereze.wsgi -k tereze.server.StampedThreadWorker -w 2 --threads 2   # 2 cores
 """
 
 from __future__ import annotations
