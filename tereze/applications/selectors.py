@@ -31,6 +31,8 @@ def visible_applications(viewer: User) -> QuerySet[Application]:
         return applications.filter(assignee=viewer)
     if viewer.role == Role.BODY_SUPERVISOR:
         return applications.filter(body_id=viewer.body_id)
+    if viewer.role == Role.CONSULTANT:  # advises; sees only what they filed with a citizen who let them
+        return applications.filter(submitted_by=viewer)
     if viewer.role in CENTRE_ROLES:
         return applications.filter(centre_id=viewer.centre_id or 0)
     if viewer.role in (Role.AUDITOR, Role.ADMINISTRATOR):

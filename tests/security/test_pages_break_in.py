@@ -112,7 +112,9 @@ def test_staff_application_page_only_for_who_may_see_it(case: Case) -> None:
     assert signs_in(Client().get(url), staff=True)
     assert staff_client(w.other_citizen).get(url).status_code == 403
     assert signed_in_client(w.applicant).get(url).status_code == 403  # the applicant uses the cabinet
-    for outsider in (w.other_operator, w.other_body_official, case.bystander_official):
+    # A consultant of the same centre advises; without having filed it with the citizen they see nothing.
+    same_centre_consultant = factories.staff("consultant", centre_id=w.operator.centre_id)
+    for outsider in (w.other_operator, w.other_body_official, case.bystander_official, same_centre_consultant):
         assert staff_client(outsider).get(url).status_code == 404, outsider.role
         assert views_of(w.applicant.iin, outsider) == 0
     assert staff_client(w.operator).get(f"/staff/applications/{GUESSED_NUMBER}/").status_code == 404
