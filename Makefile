@@ -56,8 +56,8 @@ test: lint types install node_modules/axe-core/axe.min.js
 
 # Long runs on PostgreSQL (each script makes and drops its own database); figures are printed.
 bench: install
-	$(BIN)/python benchmarks/intake.py --workers 2 --threads 2 --levels 8,16,32 --profile
-	$(BIN)/python benchmarks/flash_crowd.py --workers 2 --threads 2
+	$(BIN)/python benchmarks/intake.py --workers 2 --threads 2 --pin-cpus --levels 8,16,32 --profile
+	$(BIN)/python benchmarks/flash_crowd.py --workers 2 --threads 2 --pin-cpus
 	$(BIN)/python benchmarks/crash.py
 	$(BIN)/python benchmarks/call_next.py
 

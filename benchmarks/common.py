@@ -41,6 +41,7 @@ def arguments(description: str, *, database: str) -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
                         help="gunicorn worker processes (default: one per core, as in production)")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker (gthread)")
+    parser.add_argument("--pin-cpus", action="store_true", help="TEREZE_SERVER_PIN_CPUS=1: a core per worker")
     parser.add_argument("--api-concurrency", type=int, default=None,
                         help="TEREZE_API_CONCURRENCY for the server (default: the server's own)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -127,6 +128,8 @@ def server_env(database_url: str, data_dir: str, args: argparse.Namespace | None
     env.pop("REDIS_URL", None)
     if args is not None and getattr(args, "redis", "") and _redis_answers(args.redis):
         env["REDIS_URL"] = args.redis  # the task queue on Redis, as in production (README)
+    if args is not None and getattr(args, "pin_cpus", False):
+        env["TEREZE_SERVER_PIN_CPUS"] = "1"
     if args is not None and args.api_concurrency is not None:
         env["TEREZE_API_CONCURRENCY"] = str(args.api_concurrency)
     return env

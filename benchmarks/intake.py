@@ -199,8 +199,9 @@ def main() -> None:
 
     bench = prepare(args)
     server = Server(bench.env, workers=args.workers, threads=args.threads).start()
-    kind = f"gthread x{args.threads}" if args.threads > 1 else "sync"
-    print(f"Tereze intake benchmark: {args.db}, gunicorn {args.workers} workers ({kind}), DEBUG off, "
+    kind = f"gthread x{args.threads}" if args.threads > 1 else "1 thread"
+    pinned = ", pinned to cores" if bench.env.get("TEREZE_SERVER_PIN_CPUS") == "1" else ""
+    print(f"Tereze intake benchmark: {args.db}, gunicorn {args.workers} workers ({kind}{pinned}), DEBUG off, "
           f"TEREZE_API_CONCURRENCY={bench.env.get('TEREZE_API_CONCURRENCY', 'default')}, "
           f"{os.cpu_count()} CPUs shared with the clients ({args.client}) and the database")
     try:

@@ -24,7 +24,10 @@ request waits in the worker's queue, where Django cannot see it. This worker
   all there yet, hangs up) instead of letting gthread stop reading every connection, which stalled
   the worker for good;
 - sends without Nagle's delay (gunicorn writes a response's head and body separately, and on a
-  kept-alive connection the body would wait for the client's delayed ACK).
+  kept-alive connection the body would wait for the client's delayed ACK);
+- with `TEREZE_SERVER_PIN_CPUS=1`, keeps each worker on a core of its own (the least used when a
+  worker is replaced): on a machine that runs little else, a process that stays put keeps its caches
+  (2 cores, `-w 2 --threads 2`: 806 against 742 submissions/s, medians of ten runs each).
 
     gunicorn tereze.wsgi -k tereze.server.StampedThreadWorker -w 2 --threads 2   # 2 cores
 """
@@ -41,7 +44,8 @@ import struct
 import sys
 import threading
 import time
-from collections import deque
+import weakref
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -124,8 +128,21 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
     ACCEPT_AT_ONCE = 64
     PATIENCE = 0.05  # seconds a new connection waits for a worker with a thread to spare, at most
     FRESH_FOR = 0.5  # seconds a new connection counts as work in hand while its first request is due
+    live: weakref.WeakSet[StampedThreadWorker] = weakref.WeakSet()  # in the master: its current workers
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # runs in the master, before the fork
+        self.cpu = self.least_used_cpu() if os.environ.get("TEREZE_SERVER_PIN_CPUS", "0") == "1" else None
+        StampedThreadWorker.live.add(self)  # the master drops a dead worker, and the set with it
+
+    @classmethod
+    def least_used_cpu(cls) -> int:
+        used = Counter(worker.cpu for worker in cls.live)
+        return min(sorted(os.sched_getaffinity(0)), key=lambda cpu: used[cpu])
 
     def init_process(self) -> None:
+        if self.cpu is not None:
+            os.sched_setaffinity(0, {self.cpu})  # before the threads start: they inherit it
         self.queue_limit = int(os.environ.get("TEREZE_SERVER_QUEUE_LIMIT", "100"))
         self.threads = self.cfg.threads
         self.in_hand = 0  # requests queued or running

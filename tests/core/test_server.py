@@ -13,9 +13,12 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from benchmarks.common import children
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,12 +29,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(request: pytest.FixtureRequest) -> Iterator[int]:
-    """gunicorn with the worker: 2 processes x 1 thread (the arguments can be overridden)."""
-    extra = getattr(request, "param", [])
+@contextmanager
+def _gunicorn(extra: list[str], env: dict[str, str] | None = None) -> Iterator[tuple[int, int]]:
+    """gunicorn with the worker, 2 processes x 1 thread unless `extra` says otherwise: (port, master pid)."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "tereze.settings"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "tereze.settings", **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "tests.core.pid_app:app", "-k", "tereze.server.StampedThreadWorker",
          "-w", "2", "--threads", "1", "-b", f"127.0.0.1:{port}", "--log-level", "warning", *extra],
@@ -47,10 +49,16 @@ def server(request: pytest.FixtureRequest) -> Iterator[int]:
         else:
             pytest.fail("gunicorn did not start")
         time.sleep(0.5)  # both workers up
-        yield port
+        yield port, process.pid
     finally:
         os.killpg(process.pid, 15)
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest) -> Iterator[int]:
+    with _gunicorn(getattr(request, "param", [])) as (port, _master):
+        yield port
 
 
 def _get(port: int, *, keep_alive: bool, sock: socket.socket | None = None) -> str:
@@ -82,7 +90,7 @@ def _pid(answer: str) -> str:
     return answer.rpartition("\r\n\r\n")[2]
 
 
-def test_kept_alive_clients_arriving_together_are_spread_over_the_workers(server: int) -> None:
+def test_kept_alive_clients_arriving_together_are_spread_over_thechildren(server: int) -> None:
     # Four clients connect at once and keep their connections: a worker that took all four would
     # serve them one after another while the other idled.
     sockets = [socket.create_connection(("127.0.0.1", server), timeout=5) for _ in range(4)]
@@ -127,3 +135,20 @@ def test_connections_that_never_send_anything_do_not_switch_the_workers_off(serv
     finally:
         for sock in idle:
             sock.close()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores")
+def test_pinned_workers_each_keep_a_core_of_their_own_also_after_one_is_replaced() -> None:
+    with _gunicorn([], env={"TEREZE_SERVER_PIN_CPUS": "1"}) as (_port, master):
+        workers = children(master)
+        assert len(workers) == 2
+        cores = [os.sched_getaffinity(pid) for pid in workers]
+        assert all(len(c) == 1 for c in cores) and cores[0] != cores[1], cores
+        os.kill(workers[0], 9)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (set(children(master)) - set(workers) == set()
+                                               or len(children(master)) < 2):
+            time.sleep(0.1)
+        replacement = (set(children(master)) - set(workers)).pop()
+        time.sleep(0.5)  # pinned in its own start-up
+        assert os.sched_getaffinity(replacement) == cores[0]  # the core the dead worker left free
