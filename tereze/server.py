@@ -27,7 +27,7 @@ request waits in the worker's queue, where Django cannot see it. This worker
   kept-alive connection the body would wait for the client's delayed ACK);
 - with `TEREZE_SERVER_PIN_CPUS=1`, keeps each worker on a core of its own (the least used when a
   worker is replaced): on a machine that runs little else, a process that stays put keeps its caches
-  (2 cores, `-w 2 --threads 2`: 806 against 742 submissions/s, medians of ten runs each).
+  (2 cores, `-w 2 --threads 2`: 798 against 742 submissions/s, medians of ten runs each).
 
     gunicorn tereze.wsgi -k tereze.server.StampedThreadWorker -w 2 --threads 2   # 2 cores
 """
