@@ -47,6 +47,7 @@ import time
 import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
@@ -109,9 +110,12 @@ def waiting_to_be_accepted(listener: Any) -> int:
 
 
 def answer_at_door(sock: socket.socket, arrived_at: float) -> bool:
-    """Send the door's refusal if the whole request is there (False: it is not, nothing was sent)."""
+    """Send the door's refusal if the whole request is there. False: it is not (yet), nothing was
+    sent; True: answered, or the client has gone."""
     try:
         data = sock.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        if not data:
+            return True  # closed by the client
         response = door_refusal(data, arrived_at)
         if response is None:
             return False
@@ -119,6 +123,8 @@ def answer_at_door(sock: socket.socket, arrived_at: float) -> bool:
         sock.setblocking(True)
         sock.settimeout(1.0)
         sock.sendall(response)
+    except (BlockingIOError, InterruptedError):
+        return False  # nothing has arrived yet
     except OSError:
         pass  # the client went away: nothing to answer
     return True
@@ -128,6 +134,8 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
     ACCEPT_AT_ONCE = 64
     PATIENCE = 0.05  # seconds a new connection waits for a worker with a thread to spare, at most
     FRESH_FOR = 0.5  # seconds a new connection counts as work in hand while its first request is due
+    DOOR_WAIT = 0.5  # seconds a connection turned away at the door may take to send its request
+    DOOR_MAX = 1000  # connections waiting at the door, at most
     live: weakref.WeakSet[StampedThreadWorker] = weakref.WeakSet()  # in the master: its current workers
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -149,6 +157,7 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
         self.fresh: deque[float] = deque()  # when each connection still without a request was accepted
         self.paused: dict[Any, Any] = {}  # listener -> its acceptor while this worker has no thread to spare
         self.left_waiting: float | None = None  # since when a new connection was left to other workers
+        self.at_door: dict[socket.socket, float] = {}  # turned away, request still to come -> until when
         # The accepting thread needs the GIL for every arrival; with the default 5 ms switch
         # interval busy request threads let it in about 200 times a second, far below a burst.
         sys.setswitchinterval(0.0005)
@@ -203,18 +212,44 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
 
     def murder_keepalived(self) -> None:
         super().murder_keepalived()
+        self.close_the_door()
         if self.paused:  # paused for connections that never sent anything
             self.resume()
 
-    @staticmethod
-    def hang_up(listener: Any) -> None:
-        """Full: answer at the door if the request is all there already, else just close."""
+    def hang_up(self, listener: Any) -> None:
+        """Full: answer at the door. A connection whose request is not all there yet waits for it
+        at the door (not counted against --worker-connections) for up to DOOR_WAIT: a client that
+        connects and sends a moment later, as clients do, gets its 503 rather than a closed socket."""
         try:
             sock, _client = listener.accept()
         except OSError:
             return
-        answer_at_door(sock, time.time())
-        sock.close()  # without an answer the client sees the connection closed and retries
+        arrived_at = time.time()
+        if answer_at_door(sock, arrived_at) or len(self.at_door) >= self.DOOR_MAX:
+            sock.close()  # answered; or, with even the door full, closed: the client retries
+            return
+        self.at_door[sock] = time.monotonic() + self.DOOR_WAIT
+        with self._lock:
+            self.poller.register(sock, selectors.EVENT_READ, partial(self.door_readable, arrived_at))
+
+    def door_readable(self, arrived_at: float, sock: socket.socket) -> None:
+        if answer_at_door(sock, arrived_at):
+            self.leave_door(sock)
+
+    def leave_door(self, sock: socket.socket) -> None:
+        self.at_door.pop(sock, None)
+        with self._lock, contextlib.suppress(KeyError, ValueError, OSError):
+            self.poller.unregister(sock)
+        sock.close()
+
+    def close_the_door(self) -> None:
+        """Close connections that did not send their request within DOOR_WAIT (oldest first)."""
+        now = time.monotonic()
+        while self.at_door:
+            sock, deadline = next(iter(self.at_door.items()))
+            if deadline > now:
+                break
+            self.leave_door(sock)
 
     def enqueue_req(self, conn: Any) -> None:
         conn.tereze_arrived_at = time.time()  # readable now: it waits for a thread from here on

@@ -124,6 +124,28 @@ def test_at_the_connection_limit_a_new_client_is_answered_at_the_door_not_hung_u
     assert all("Retry-After:" in a for a in refused)
 
 
+@pytest.mark.parametrize("server", [["--worker-connections", "2"]], indirect=True)
+def test_at_the_connection_limit_a_client_that_sends_a_moment_after_connecting_is_answered_too(server: int) -> None:
+    held = []
+    for _ in range(6):  # fill both workers' connections
+        sock = socket.create_connection(("127.0.0.1", server), timeout=5)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n")
+        held.append(sock)
+    time.sleep(0.3)
+    try:
+        answers = []
+        for _ in range(3):
+            late = socket.create_connection(("127.0.0.1", server), timeout=5)
+            time.sleep(0.1)  # connected; the request follows a moment later
+            answers.append(_get(server, keep_alive=False, sock=late))
+            late.close()
+    finally:
+        for sock in held:
+            sock.close()
+    assert all(a.startswith(("HTTP/1.1 503", "HTTP/1.1 200")) for a in answers), answers  # none hung up on
+    assert any(a.startswith("HTTP/1.1 503") and "Retry-After:" in a for a in answers), answers
+
+
 def test_connections_that_never_send_anything_do_not_switch_the_workers_off(server: int) -> None:
     idle = [socket.create_connection(("127.0.0.1", server), timeout=5) for _ in range(6)]
     try:
