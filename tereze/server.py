@@ -47,7 +47,7 @@ import time
 import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from functools import partial
+from dataclasses import dataclass
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
@@ -114,20 +114,34 @@ def answer_at_door(sock: socket.socket, arrived_at: float) -> bool:
     sent; True: answered, or the client has gone."""
     try:
         data = sock.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-        if not data:
-            return True  # closed by the client
-        response = door_refusal(data, arrived_at)
-        if response is None:
-            return False
-        sock.recv(len(data), socket.MSG_DONTWAIT)
-        sock.setblocking(True)
-        sock.settimeout(1.0)
-        sock.sendall(response)
     except (BlockingIOError, InterruptedError):
         return False  # nothing has arrived yet
     except OSError:
-        pass  # the client went away: nothing to answer
+        return True  # the client went away
+    response = door_refusal(data, arrived_at) if data else None
+    if data and response is None:
+        return False
+    if response is not None:
+        with contextlib.suppress(OSError):
+            sock.recv(len(data), socket.MSG_DONTWAIT)
+        send_at_door(sock, response)
     return True
+
+
+def send_at_door(sock: socket.socket, response: bytes) -> None:
+    with contextlib.suppress(OSError):  # the client went away: nothing to answer
+        sock.setblocking(True)
+        sock.settimeout(1.0)
+        sock.sendall(response)
+
+
+@dataclass
+class Door:
+    """A connection turned away at the door whose request is still coming."""
+
+    until: float
+    arrived_at: float
+    data: bytes = b""
 
 
 class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
@@ -157,7 +171,7 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
         self.fresh: deque[float] = deque()  # when each connection still without a request was accepted
         self.paused: dict[Any, Any] = {}  # listener -> its acceptor while this worker has no thread to spare
         self.left_waiting: float | None = None  # since when a new connection was left to other workers
-        self.at_door: dict[socket.socket, float] = {}  # turned away, request still to come -> until when
+        self.at_door: dict[socket.socket, Door] = {}  # turned away, their request still to come
         # The accepting thread needs the GIL for every arrival; with the default 5 ms switch
         # interval busy request threads let it in about 200 times a second, far below a burst.
         sys.setswitchinterval(0.0005)
@@ -228,13 +242,29 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
         if answer_at_door(sock, arrived_at) or len(self.at_door) >= self.DOOR_MAX:
             sock.close()  # answered; or, with even the door full, closed: the client retries
             return
-        self.at_door[sock] = time.monotonic() + self.DOOR_WAIT
+        self.at_door[sock] = Door(until=time.monotonic() + self.DOOR_WAIT, arrived_at=arrived_at)
         with self._lock:
-            self.poller.register(sock, selectors.EVENT_READ, partial(self.door_readable, arrived_at))
+            self.poller.register(sock, selectors.EVENT_READ, self.door_readable)
 
-    def door_readable(self, arrived_at: float, sock: socket.socket) -> None:
-        if answer_at_door(sock, arrived_at):
-            self.leave_door(sock)
+    def door_readable(self, sock: socket.socket) -> None:
+        """Read what came (so the poller does not wake again for the same bytes); answer once the
+        request is complete."""
+        door = self.at_door.get(sock)
+        if door is None:
+            return
+        try:
+            chunk = sock.recv(65536, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            chunk = b""
+        door.data += chunk
+        response = door_refusal(door.data, door.arrived_at) if chunk else None
+        if chunk and response is None and len(door.data) < 65536:
+            return  # more of the request to come
+        if response is not None:
+            send_at_door(sock, response)
+        self.leave_door(sock)
 
     def leave_door(self, sock: socket.socket) -> None:
         self.at_door.pop(sock, None)
@@ -246,8 +276,8 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
         """Close connections that did not send their request within DOOR_WAIT (oldest first)."""
         now = time.monotonic()
         while self.at_door:
-            sock, deadline = next(iter(self.at_door.items()))
-            if deadline > now:
+            sock, door = next(iter(self.at_door.items()))
+            if door.until > now:
                 break
             self.leave_door(sock)
 

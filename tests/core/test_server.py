@@ -139,6 +139,12 @@ def test_at_the_connection_limit_a_client_that_sends_a_moment_after_connecting_i
             time.sleep(0.1)  # connected; the request follows a moment later
             answers.append(_get(server, keep_alive=False, sock=late))
             late.close()
+        pieces = socket.create_connection(("127.0.0.1", server), timeout=5)
+        pieces.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # the request in two pieces
+        time.sleep(0.1)
+        pieces.sendall(b"Connection: close\r\n\r\n")
+        answers.append(pieces.recv(4096).decode("latin-1"))
+        pieces.close()
     finally:
         for sock in held:
             sock.close()
