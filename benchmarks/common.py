@@ -210,7 +210,7 @@ class Server:
     def start(self, timeout: float = 30) -> Server:
         worker_class = ["-k", "tereze.server.StampedThreadWorker", "--threads", str(self.threads)]  # production's
         command = [str(BIN / "gunicorn"), "tereze.wsgi", "-w", str(self.workers), *worker_class,
-                   "-b", f"127.0.0.1:{self.port}", "--backlog", "4096", "--worker-connections", "4000",
+                   "-b", f"127.0.0.1:{self.port}", "--backlog", "4096", "--worker-connections", "10000",
                    "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=log, stderr=log,
