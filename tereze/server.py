@@ -20,9 +20,9 @@ request waits in the worker's queue, where Django cannot see it. This worker
   one of them per wake-up, to serve them or turn them away at the door, and lets the accepting
   thread have the GIL more often (in a burst it shares the GIL with busy request threads, and
   arrivals left in the kernel's queue are unseen);
-- at `--worker-connections` turns new connections away at the door (or, when their request is not
-  all there yet, hangs up) instead of letting gthread stop reading every connection, which stalled
-  the worker for good;
+- at `--worker-connections` turns new connections away at the door instead of letting gthread stop
+  reading every connection, which stalled the worker for good; one whose request has not all
+  arrived waits at the door for it (up to `DOOR_WAIT`, `DOOR_MAX` of them) and gets its 503 then;
 - sends without Nagle's delay (gunicorn writes a response's head and body separately, and on a
   kept-alive connection the body would wait for the client's delayed ACK);
 - with `TEREZE_SERVER_PIN_CPUS=1`, keeps each worker on a core of its own (the least used when a
@@ -196,7 +196,8 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
         self.left_waiting = None
         for _ in range(at_most):
             if self.nr_conns >= self.worker_connections - 1:
-                self.hang_up(listener)  # full: gthread would stop reading every connection, not just accepting
+                # full: gthread would stop reading every connection, not just accepting
+                self.turn_away_new_connection(listener)
                 continue
             before = self.nr_conns
             super().accept(server, listener)
@@ -230,7 +231,7 @@ class StampedThreadWorker(ThreadWorker):  # type: ignore[misc]
         if self.paused:  # paused for connections that never sent anything
             self.resume()
 
-    def hang_up(self, listener: Any) -> None:
+    def turn_away_new_connection(self, listener: Any) -> None:
         """Full: answer at the door. A connection whose request is not all there yet waits for it
         at the door (not counted against --worker-connections) for up to DOOR_WAIT: a client that
         connects and sends a moment later, as clients do, gets its 503 rather than a closed socket."""

@@ -106,19 +106,26 @@ def test_kept_alive_clients_arriving_together_are_spread_over_thechildren(server
     assert len(set().union(*served_by)) == 2, f"all four connections went to one worker: {served_by}"
 
 
-@pytest.mark.parametrize("server", [["--worker-connections", "2"]], indirect=True)
-def test_at_the_connection_limit_a_new_client_is_answered_at_the_door_not_hung_up_on(server: int) -> None:
+@contextmanager
+def _all_connections_taken(port: int) -> Iterator[None]:
+    """Six kept-alive clients: with --worker-connections 2, both workers are full."""
     held = []
-    for _ in range(6):  # fill both workers' connections
-        sock = socket.create_connection(("127.0.0.1", server), timeout=5)
+    for _ in range(6):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
         sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n")
         held.append(sock)
     time.sleep(0.3)
     try:
-        answers = [_get(server, keep_alive=False) for _ in range(3)]
+        yield
     finally:
         for sock in held:
             sock.close()
+
+
+@pytest.mark.parametrize("server", [["--worker-connections", "2"]], indirect=True)
+def test_at_the_connection_limit_a_new_client_is_answered_at_the_door_not_hung_up_on(server: int) -> None:
+    with _all_connections_taken(server):
+        answers = [_get(server, keep_alive=False) for _ in range(3)]
     refused = [a for a in answers if a.startswith("HTTP/1.1 503")]
     assert refused, f"no 503 at the door: {answers!r}"
     assert all("Retry-After:" in a for a in refused)
@@ -126,13 +133,7 @@ def test_at_the_connection_limit_a_new_client_is_answered_at_the_door_not_hung_u
 
 @pytest.mark.parametrize("server", [["--worker-connections", "2"]], indirect=True)
 def test_at_the_connection_limit_a_client_that_sends_a_moment_after_connecting_is_answered_too(server: int) -> None:
-    held = []
-    for _ in range(6):  # fill both workers' connections
-        sock = socket.create_connection(("127.0.0.1", server), timeout=5)
-        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n")
-        held.append(sock)
-    time.sleep(0.3)
-    try:
+    with _all_connections_taken(server):
         answers = []
         for _ in range(3):
             late = socket.create_connection(("127.0.0.1", server), timeout=5)
@@ -145,9 +146,6 @@ def test_at_the_connection_limit_a_client_that_sends_a_moment_after_connecting_i
         pieces.sendall(b"Connection: close\r\n\r\n")
         answers.append(pieces.recv(4096).decode("latin-1"))
         pieces.close()
-    finally:
-        for sock in held:
-            sock.close()
     assert all(a.startswith(("HTTP/1.1 503", "HTTP/1.1 200")) for a in answers), answers  # none hung up on
     assert any(a.startswith("HTTP/1.1 503") and "Retry-After:" in a for a in answers), answers
 
