@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -324,22 +325,42 @@ def _own_cpu() -> float:
 
 
 class CpuSplit:
-    """CPU seconds spent by the server, PostgreSQL and this client during a run (2 cores = 200 %)."""
+    """CPU seconds spent by the server, PostgreSQL and this client during a run (2 cores = 200 %).
+
+    Processes come and go during a run (a database connection lives CONN_MAX_AGE seconds, a worker
+    can be replaced), so their counters are read every half second and the last reading of one that
+    has gone still counts."""
 
     def __init__(self, server: Server) -> None:
         self.server = server
+        self.stopped = threading.Event()
+
+    def _read(self) -> tuple[dict[int, float], dict[int, float]]:
+        return cpu_ticks(self.server.pids()), cpu_ticks(postgres_pids())
+
+    def _follow(self) -> None:
+        while not self.stopped.wait(0.5):
+            server, pg = self._read()
+            self.last[0].update(server)
+            self.last[1].update(pg)
 
     def __enter__(self) -> CpuSplit:
         self.started = time.monotonic()
-        self.server_pids, self.pg_pids = self.server.pids(), postgres_pids()
-        self.before = (cpu_ticks(self.server_pids), cpu_ticks(self.pg_pids), _own_cpu())
+        self.before = (*self._read(), _own_cpu())
+        self.last = (dict(self.before[0]), dict(self.before[1]))
+        self.follower = threading.Thread(target=self._follow, daemon=True)
+        self.follower.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.follower.join()
         wall = time.monotonic() - self.started
-        server, pg = cpu_ticks(self.server.pids()), cpu_ticks(postgres_pids())
-        self.figures = {"server": 100 * _spent(self.before[0], server) / wall,
-                        "postgres": 100 * _spent(self.before[1], pg) / wall,
+        server, pg = self._read()
+        self.last[0].update(server)
+        self.last[1].update(pg)
+        self.figures = {"server": 100 * _spent(self.before[0], self.last[0]) / wall,
+                        "postgres": 100 * _spent(self.before[1], self.last[1]) / wall,
                         "client": 100 * (_own_cpu() - self.before[2]) / wall}
 
     def __str__(self) -> str:

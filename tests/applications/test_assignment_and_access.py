@@ -2,7 +2,7 @@ import collections
 
 import pytest
 
-from tereze.applications import actions
+from tereze.applications import actions, reviewers
 from tereze.applications.reviewers import draw_official, forget_open_cases
 from tereze.core.errors import Forbidden, NotFound, ValidationFailed
 from tereze.core.models import AuditEntry
@@ -27,6 +27,17 @@ def test_draw_favours_officials_with_fewer_open_cases(world) -> None:
     draws = collections.Counter(draw_official(application.body_id).pk for _ in range(3000))
     # weights 1/(1+open): busy has ~7 open -> 1/8 against 1 for each idle colleague
     assert draws[busy.pk] < 300, draws
+
+
+def test_a_slow_count_of_open_cases_is_not_repeated_for_every_change(world, django_assert_num_queries) -> None:
+    body_id = submit(world).body_id  # the draw read the body's counts
+    reviewers._counts[body_id].took = 10.0  # as if counting the backlog had taken 10 s
+    actions.application_withdraw(application=submit(world), actor=world.citizen)  # a case changed here
+    with django_assert_num_queries(0):  # 10 s / READ_SHARE have not passed: the counts it has will do
+        assert draw_official(body_id) is not None
+    forget_open_cases()  # an account changed: read at once
+    with django_assert_num_queries(1):
+        draw_official(body_id)
 
 
 def test_reassignment_needs_a_supervisor_and_a_reason_and_redraws_someone_else(world) -> None:
