@@ -101,6 +101,7 @@ async def crowd(bench: Bench, server: Server, arrivals: list[float], deadline: f
     arrived_ok: list[tuple[float, str]] = []  # (wall-clock time of the first attempt, number)
     acknowledged: dict[str, str] = {}
     latencies: list[float] = []
+    told_to_wait: list[float] = []  # every Retry-After received
     counts: dict[str, int] = {}
     lost = 0
     started = time.monotonic()
@@ -132,11 +133,13 @@ async def crowd(bench: Bench, server: Server, arrivals: list[float], deadline: f
                 return
             ticket = outcome.ticket or ticket
             wait = outcome.retry_after or 1.0
+            told_to_wait.append(outcome.retry_after)
             await asyncio.sleep(wait + random.random() * wait)  # noqa: S311
 
     await asyncio.gather(*(applicant(n, at) for n, at in enumerate(arrivals)))
     return {"acknowledged": acknowledged, "latencies": latencies, "counts": counts, "lost": lost,
-            "arrived_ok": arrived_ok, "elapsed": time.monotonic() - started, "waited_for_socket": waited_for_socket}
+            "arrived_ok": arrived_ok,
+            "told_to_wait": told_to_wait, "elapsed": time.monotonic() - started, "waited_for_socket": waited_for_socket}
 
 
 def order_figures(database_url: str, arrived_ok: list[tuple[float, str]]) -> tuple[float, float]:
@@ -182,6 +185,9 @@ def main() -> None:
               f"duplicated: {report['duplicated']}")
         print(f"  time from arrival to 201 (with waits after 503): p50 {percentile(latencies, 50):.1f} s, "
               f"p99 {percentile(latencies, 99):.1f} s, max {max(latencies or [0]):.1f} s")
+        told: list[float] = result["told_to_wait"]  # type: ignore[assignment]
+        print(f"  Retry-After given: p50 {percentile(told, 50):.0f} s, p99 {percentile(told, 99):.0f} s, "
+              f"max {max(told or [0]):.0f} s")
         print(f"  order of submission among all admitted: overtaken by a later arrival at most "
               f"{overtaken_max * 1000:.0f} ms (p99 {overtaken_p99 * 1000:.0f} ms)")
     finally:

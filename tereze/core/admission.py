@@ -22,12 +22,13 @@ sync worker handles one request at a time and its backlog sits in the listen que
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.core import signing
@@ -87,6 +88,7 @@ class Crowd:
     worker's door both count), and so how long to tell the next one refused to wait."""
 
     PACE_HORIZON = 60.0  # seconds over which the best admission pace seen is remembered
+    FIRST_SERVICE_TIME = 0.05  # seconds an API request is assumed to take until some have been timed
 
     def __init__(self) -> None:
         self.forget()
@@ -94,17 +96,43 @@ class Crowd:
     def forget(self) -> None:
         self.admitted, self.refused = DecayingCount(), DecayingCount()
         self.best_pace, self.best_pace_at = 0.0, time.monotonic()
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0
+        # Moving average of an admitted request's seconds, from an assumed first figure: a process's
+        # first requests are slow (connections, caches) and would otherwise set it alone.
+        self.service_time = self.FIRST_SERVICE_TIME
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[None]:
+        """Count an admitted request while it runs, and how long it took."""
+        started = time.monotonic()
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            took = time.monotonic() - started
+            with self.lock:
+                self.in_flight -= 1
+                self.service_time = 0.9 * self.service_time + 0.1 * took
+
+    def capacity(self) -> float:
+        """Admissions this process can make over the counting horizon, whether or not that many come:
+        as many as it has run at once, each taking the usual time."""
+        return self.admitted.horizon * max(1, self.most_in_flight) / self.service_time
 
     def pace(self) -> float:
-        """Admitted over the last seconds, or the best such figure of the last minute if higher.
-        Once a crowd thins out few are admitted because few come, not because few can be: dividing
-        by that would keep telling the last of them to wait the longest while the server idles."""
+        """Admitted over the last seconds, the best such figure of the last minute, or the capacity,
+        whichever is highest. Few are admitted when few come, not because few can be: when a crowd
+        thins out, or when it falls on a process that was idle, dividing by what was admitted would
+        tell those refused to wait the longest while the server has room."""
         now = time.monotonic()
         remembered = self.best_pace * math.exp(-(now - self.best_pace_at) / self.PACE_HORIZON)
         current = self.admitted.value()
         if current >= remembered:
             self.best_pace, self.best_pace_at = current, now
-        return max(current, remembered)
+        return max(current, remembered, self.capacity())
 
     def refuse(self) -> int:
         """Count one refused and say how long it should wait: the base, stretched by the refused per
@@ -164,7 +192,7 @@ class AdmissionControl:
         request.arrived_at = arrival(key=key, ticket=request.headers.get(TICKET_HEADER, ""),  # type: ignore[attr-defined]
                                      here=here, now=now)
         if self.slots is None:
-            return self.get_response(request)
+            return self.serve(request)
         if self.wait > 0:
             patience = self.wait - (now - here).total_seconds()  # what it already waited for a thread counts
             admitted = patience > 0 and self.slots.acquire(timeout=patience)
@@ -176,8 +204,12 @@ class AdmissionControl:
             for name, value in headers.items():
                 response[name] = value
             return response
-        crowd.admitted.add()
         try:
-            return self.get_response(request)
+            return self.serve(request)
         finally:
             self.slots.release()
+
+    def serve(self, request: HttpRequest) -> HttpResponse:
+        crowd.admitted.add()
+        with crowd.serving():
+            return self.get_response(request)

@@ -3,6 +3,7 @@ saved; the arrival ticket keeps the applicant's place in the order of submission
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -56,6 +57,7 @@ def test_beyond_capacity_the_answer_is_503_with_retry_after_and_a_reason() -> No
 def test_the_bigger_the_crowd_refused_for_each_admitted_the_later_it_is_told_to_come_back() -> None:
     gate = full_gate()
     waits = []
+    crowd.service_time = 2.0  # a slow service: the one slot admits one every 2 s
     for _ in range(3):
         crowd.admitted.add()
     for _ in range(60):
@@ -172,3 +174,17 @@ def test_once_the_crowd_has_thinned_out_the_last_refused_are_not_told_to_wait_lo
     crowd.admitted.count = 0.0  # seconds later hardly anyone is admitted, because hardly anyone comes
     wait = int(gate(RequestFactory().post("/api/v1/applications"))["Retry-After"])
     assert wait <= 2 * 3  # refused per admitted at the pace the process showed it can admit, not per straggler
+
+
+def test_a_crowd_falling_on_an_idle_process_is_told_to_come_back_soon() -> None:
+    def ten_milliseconds(request: object) -> HttpResponse:
+        time.sleep(0.01)
+        return HttpResponse("served", status=201)
+
+    with override_settings(TEREZE_API_CONCURRENCY=2, TEREZE_API_QUEUE_SECONDS=0):
+        gate = AdmissionControl(ten_milliseconds)
+    gate(RequestFactory().post("/api/v1/applications"))  # the only request for a while: 10 ms
+    assert gate.slots is not None and gate.slots.acquire(blocking=False) and gate.slots.acquire(blocking=False)
+    waits = [int(gate(RequestFactory().post("/api/v1/applications"))["Retry-After"]) for _ in range(60)]
+    # One admitted lately, but one slot alone admits ~100 a second: sixty refused is not a minute's queue.
+    assert max(waits) <= 2 * 3, waits
