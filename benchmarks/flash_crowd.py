@@ -28,6 +28,7 @@ import time
 
 from benchmarks.common import (
     Bench,
+    CpuSplit,
     Outcome,
     Server,
     arguments,
@@ -172,14 +173,15 @@ def main() -> None:
         print(f"Flash crowd: {args.total} submissions in {args.seconds:.0f} s, {burst_rate:.0f}/s for the first "
               f"{args.seconds / 10:.0f} s then {len(arrivals) / args.seconds:.0f}/s on average; gunicorn "
               f"{args.workers}x{args.threads}, TEREZE_API_CONCURRENCY={bench.env.get('TEREZE_API_CONCURRENCY', '8')}")
-        result = asyncio.run(crowd(bench, server, arrivals, args.give_up or args.seconds * 3))
+        with CpuSplit(server) as cpu:
+            result = asyncio.run(crowd(bench, server, arrivals, args.give_up or args.seconds * 3))
         counts: dict[str, int] = result["counts"]  # type: ignore[assignment]
         latencies: list[float] = result["latencies"]  # type: ignore[assignment]
         server_errors = sum(v for k, v in counts.items() if k.startswith("5") and k != "503")
         report = exactly_once_report(bench.database_url, result["acknowledged"])  # type: ignore[arg-type]
         overtaken_max, overtaken_p99 = order_figures(bench.database_url, result["arrived_ok"])  # type: ignore[arg-type]
         print(f"  responses {dict(sorted(counts.items()))} (0 = no answer, and why); attempts that waited "
-              f"for a free descriptor in this client: {result['waited_for_socket']}")
+              f"for a free descriptor in this client: {result['waited_for_socket']}; cpu {cpu}")
         print(f"  accepted {report['acknowledged']} of {args.total} in {result['elapsed']:.0f} s; "
               f"5xx other than 503: {server_errors}; lost: {result['lost'] + report['lost']}; "
               f"duplicated: {report['duplicated']}")
