@@ -338,11 +338,14 @@ class CpuSplit:
     def _read(self) -> tuple[dict[int, float], dict[int, float]]:
         return cpu_ticks(self.server.pids()), cpu_ticks(postgres_pids())
 
+    def _note(self) -> None:
+        server, pg = self._read()
+        self.last[0].update(server)
+        self.last[1].update(pg)
+
     def _follow(self) -> None:
         while not self.stopped.wait(0.5):
-            server, pg = self._read()
-            self.last[0].update(server)
-            self.last[1].update(pg)
+            self._note()
 
     def __enter__(self) -> CpuSplit:
         self.started = time.monotonic()
@@ -356,9 +359,7 @@ class CpuSplit:
         self.stopped.set()
         self.follower.join()
         wall = time.monotonic() - self.started
-        server, pg = self._read()
-        self.last[0].update(server)
-        self.last[1].update(pg)
+        self._note()
         self.figures = {"server": 100 * _spent(self.before[0], self.last[0]) / wall,
                         "postgres": 100 * _spent(self.before[1], self.last[1]) / wall,
                         "client": 100 * (_own_cpu() - self.before[2]) / wall}
